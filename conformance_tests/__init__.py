@@ -1,0 +1,1 @@
+"""The packaged A2A streaming conformance scenarios (collected only when asked for)."""
