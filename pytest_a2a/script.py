@@ -15,7 +15,15 @@ from typing import Any
 MARKER = "a2a-conformance/1"
 MARKER_PREFIX = "a2a-conformance/"
 
-STATES = ("working", "input-required", "completed", "failed", "canceled", "rejected", "auth-required")
+STATES = (
+    "working",
+    "input-required",
+    "completed",
+    "failed",
+    "canceled",
+    "rejected",
+    "auth-required",
+)
 TERMINAL_STATES = frozenset({"completed", "failed", "canceled", "rejected"})
 INTERRUPTED_STATES = frozenset({"input-required", "auth-required"})
 
@@ -177,7 +185,9 @@ def _step(i: int, raw: Any) -> Step:
         count = _int(where, "burst.count", value.get("count"), 1, MAX_BURST_COUNT)
         size = _int(where, "burst.bytes", value.get("bytes"), 1, MAX_BURST_BYTES)
         if size < len(str(count - 1)) + 1:
-            raise ScriptError(f"{where}: burst.bytes {size} cannot hold index {count - 1} and a space")
+            raise ScriptError(
+                f"{where}: burst.bytes {size} cannot hold index {count - 1} and a space"
+            )
         return Burst(_str(where, "burst.id", value.get("id"), nonempty=True), count, size)
     valid = "status, artifact, message, reply, sleep, burst, raise, wait_cancel"
     raise ScriptError(f"{where}: unknown step {key!r}; valid: {valid}")
