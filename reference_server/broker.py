@@ -1,0 +1,153 @@
+"""Per-task fan-out of events to its open streams, with a bounded buffer per subscriber.
+
+The agent never waits on a reader: ``publish`` only appends to each subscriber's buffer. A
+subscriber whose buffer is full is closed explicitly (an ``Overflow`` marker after its last
+buffered event; its stream writes what it has, then ends) so memory stays bounded and no
+stream that stays open ever misses an event. The three ``slow-consumer-*``/``unbounded-buffer``
+faults and ``subscribers-interfere`` are the only deviations, each one branch here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from dataclasses import dataclass
+
+from reference_server.model import Event, TaskView
+from reference_server.options import Options
+
+
+@dataclass(frozen=True)
+class End:
+    """No more events for this stream: why, and the task as it was then."""
+
+    reason: str  # terminal | interrupted | canceled | error | interfere | shutdown
+    view: TaskView | None = None
+
+
+@dataclass(frozen=True)
+class Overflow:
+    """The subscriber fell ``capacity`` events behind and is cut off (it may re-attach)."""
+
+    capacity: int
+
+
+Item = Event | End | Overflow
+
+
+class Subscriber:
+    """One open stream's buffer: the broker appends, the stream's writer takes in batches."""
+
+    def __init__(self, capacity: int | None, *, drop_on_full: bool = False) -> None:
+        self.capacity = capacity
+        self.drop_on_full = drop_on_full
+        self.closed = False
+        self.dropped = 0
+        self._items: deque[Item] = deque()
+        self._ready = asyncio.Event()
+        self._space = asyncio.Event()
+
+    def offer(self, item: Event) -> bool:
+        """Append without waiting; False once this subscriber is closed (caller forgets it)."""
+        if self.closed:
+            return False
+        if self.capacity is not None and len(self._items) >= self.capacity:
+            if self.drop_on_full:  # fault slow-consumer-drops: a silent gap
+                self.dropped += 1
+                return True
+            self.closed = True
+            self._items.append(Overflow(self.capacity))
+        else:
+            self._items.append(item)
+        self._ready.set()
+        return not self.closed
+
+    async def put_waiting(self, item: Event) -> None:
+        """Fault slow-consumer-blocks: wait for room instead of cutting the reader off."""
+        while not self.closed and self.capacity is not None and len(self._items) >= self.capacity:
+            self._space.clear()
+            await self._space.wait()
+        if not self.closed:
+            self._items.append(item)
+            self._ready.set()
+
+    def end(self, end: End) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self._items.append(end)
+        self._ready.set()
+        self._space.set()
+
+    async def take(self) -> list[Item]:
+        """Everything buffered so far (at least one item), in order."""
+        while not self._items:
+            self._ready.clear()
+            await self._ready.wait()
+        batch = list(self._items)
+        self._items.clear()
+        self._space.set()
+        return batch
+
+    def detach(self) -> None:
+        """The reader left: accept nothing more and release anyone waiting for room."""
+        self.closed = True
+        self._items.clear()
+        self._space.set()
+
+
+class Broker:
+    """The open streams of one task."""
+
+    def __init__(self, options: Options, global_lock: asyncio.Lock) -> None:
+        self._options = options
+        self._lock = global_lock
+        self._subscribers: list[Subscriber] = []
+        self.finished = False
+
+    def subscribe(self, *, unchecked: bool = False) -> Subscriber:
+        """A new subscriber that sees every event published from now on (synchronous: the
+        caller takes its snapshot in the same loop step, so nothing falls in between).
+        ``unchecked`` (fault reattach-race) skips the look at whether the task already ended."""
+        unbounded = self._options.fault("unbounded-buffer")
+        sub = Subscriber(
+            None if unbounded else self._options.buffer,
+            drop_on_full=self._options.fault("slow-consumer-drops"),
+        )
+        if self.finished and not unchecked:
+            sub.end(End("terminal"))
+        else:
+            self._subscribers.append(sub)
+        return sub
+
+    async def publish(self, event: Event) -> None:
+        if self._options.fault("slow-consumer-blocks"):
+            async with self._lock:
+                for sub in list(self._subscribers):
+                    await sub.put_waiting(event)
+            return
+        alive = [sub for sub in self._subscribers if sub.offer(event)]
+        if len(alive) != len(self._subscribers):
+            self._subscribers = alive
+
+    def publish_now(self, event: Event) -> None:
+        """Deliver without waiting on anyone (cancel's ``canceled`` status)."""
+        self._subscribers = [sub for sub in self._subscribers if sub.offer(event)]
+
+    def end_turn(self, end: End) -> None:
+        """Close every open stream (the interaction ended); later streams may still attach."""
+        subscribers, self._subscribers = self._subscribers, []
+        for sub in subscribers:
+            sub.end(end)
+
+    def finish(self, end: End) -> None:
+        self.finished = True
+        self.end_turn(end)
+
+    def leave(self, sub: Subscriber) -> None:
+        """A reader went away; the task and the other readers carry on."""
+        sub.detach()
+        if sub in self._subscribers:
+            self._subscribers.remove(sub)
+        if self._options.fault("subscribers-interfere"):
+            self.end_turn(End("interfere"))

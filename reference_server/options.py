@@ -1,0 +1,154 @@
+"""Fault switches, legal variations and the options object every module reads.
+
+The two dicts are the documentation: name → one line saying what it changes. Scenario authors
+code against these names (docs/architecture.md §3), so they are a contract.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+FAULTS: dict[str, str] = {
+    "final-before-artifact": (
+        "the terminal status is written before the artifact update that preceded it (R9)"
+    ),
+    "no-close-after-terminal": (
+        "after any terminal status the stream stays open (idle) until the client leaves (R5/R8)"
+    ),
+    "rejected-not-final": (
+        "`rejected` is not treated as final: stream stays open; 0.3 `final: false` (R5/R8)"
+    ),
+    "duplicate-final": "the terminal status update is sent twice (R5)",
+    "state-regression": (
+        "after the first `working` status a `submitted` status follows (state machine)"
+    ),
+    "no-task-first": (
+        "task streams start with a status update instead of the Task (R5, 1.0; 0.3 too)"
+    ),
+    "final-flag-missing": "0.3: `final` is false on the terminal status update (R8)",
+    "message-event-in-task": (
+        '1.0: a `{"message":T}` step is streamed as a standalone Message event in a task '
+        "stream (R5)"
+    ),
+    "batched-events": (
+        "events are held back and written all at once when the task ends (R4, delivery as produced)"
+    ),
+    "mismatched-ids": "status/artifact updates carry an empty `contextId` (R16)",
+    "rpc-id-mismatch": "JSON-RPC stream events carry a different `id` than the request (R1)",
+    "wrong-content-type": (
+        "streams are answered with `Content-Type: application/x-ndjson` (same body) (R1)"
+    ),
+    "legacy-enums-1.0": "1.0 events use 0.3 spellings: lowercase states and `kind` members (R23)",
+    "timestamp-not-utc": "status timestamps carry a `+02:00` offset instead of UTC `Z` (R23)",
+    "append-unannounced": "the first chunk of every artifact is sent with `append: true` (R13)",
+    "chunk-after-last": "an extra `append` chunk follows the chunk marked `lastChunk` (R13)",
+    "artifact-mismatch": (
+        "GetTask returns only the last chunk of each artifact, not the reassembled whole (R13)"
+    ),
+    "exception-hangs": (
+        "an agent exception emits nothing and leaves the stream open forever (error handling)"
+    ),
+    "exception-empty-200": (
+        "an agent exception closes the stream with no terminal status (before the first "
+        "event: HTTP 200, empty body); the task stays `working` (bug #8)"
+    ),
+    "cancel-not-delivered": (
+        "cancel reaches the store but open streams end without a `canceled` status (R17, bug #10)"
+    ),
+    "cancel-slow": "the cancel call answers only after the task has ended by itself (R17)",
+    "cancel-terminal-accepted": (
+        "cancel of a terminal task returns the Task instead of -32002 (R17)"
+    ),
+    "disconnect-cancels": "the client dropping the original stream cancels the task (R12, bug #19)",
+    "subscribers-interfere": (
+        "closing one stream of a task closes every other stream of that task (R12)"
+    ),
+    "reattach-no-snapshot": "re-attach streams later events without the Task snapshot first (R10)",
+    "reattach-race": (
+        "re-attach takes the snapshot, then subscribes after a 50 ms window; a task "
+        "ending in the window leaves the subscriber hanging (R10, bug #25)"
+    ),
+    "reattach-terminal-wrong-code": (
+        "re-attach to a terminal task → -32001 instead of -32004 (1.0) (R10, bug #3)"
+    ),
+    "slow-consumer-blocks": (
+        "delivery waits on every subscriber under one global lock: one slow reader stalls"
+        " its agent and every other task (bug #21)"
+    ),
+    "slow-consumer-drops": (
+        "on buffer overflow events are silently dropped while the stream stays open (bug #21)"
+    ),
+    "unbounded-buffer": (
+        "per-subscriber buffers are unbounded: memory grows with a slow reader (bug #21)"
+    ),
+    "wrong-error-code-unknown-task": (
+        "unknown task id on get/cancel/re-attach → -32603 (REST 500) instead of -32001 (R19)"
+    ),
+    "generic-error-codes": (
+        "malformed JSON, invalid request, unknown method, invalid params all → -32603 (R19)"
+    ),
+    "errors-as-500": "every JSON-RPC/REST error is answered as HTTP 500 `text/plain` (R19/R20)",
+    "version-not-checked": "an unsupported `A2A-Version` is served as 1.0 instead of -32009 (R22)",
+    "streaming-capability-ignored": (
+        "the card says `streaming: false` but streaming methods still stream (R18)"
+    ),
+}
+
+VARIANTS: dict[str, str] = {
+    "crlf": "SSE lines end with CRLF",
+    "cr": "SSE lines end with CR",
+    "comments": "`: ping` comment lines before the first event and between events",
+    "multiline-data": "each event's JSON pretty-printed over several `data:` lines",
+    "sse-fields": "`event: message`, `id: N` and a `retry: 1000` field on every event",
+    "unknown-members": "extra unknown JSON members in every object of every event",
+    "final-task": (
+        "1.0: a final Task snapshot is sent after the terminal status update (S10 §11.7 MAY)"
+    ),
+    "tiny-chunks": "the body is written a few (3) bytes at a time",
+    "interrupted-stays-open": (
+        "streams stay open on input-required/auth-required (as a2a-java does)"
+    ),
+    "sse-errors": (
+        "errors raised before the first event come back as HTTP 200 SSE with one JSON-RPC"
+        " error event, then close (R20 silent)"
+    ),
+    "no-streaming": "the card says `streaming: false`; streaming methods answer -32004",
+}
+
+DEFAULT_BUFFER = 1024
+MAX_BODY_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Options:
+    """What one server instance is switched to: faults, variants, per-subscriber buffer."""
+
+    faults: frozenset[str] = frozenset()
+    variants: frozenset[str] = frozenset()
+    buffer: int = DEFAULT_BUFFER
+    max_body: int = MAX_BODY_BYTES
+
+    def fault(self, name: str) -> bool:
+        assert name in FAULTS, name
+        return name in self.faults
+
+    def variant(self, name: str) -> bool:
+        assert name in VARIANTS, name
+        return name in self.variants
+
+
+def make_options(
+    faults: Iterable[str] = (), variants: Iterable[str] = (), buffer: int = DEFAULT_BUFFER
+) -> Options:
+    """Validated options; unknown names raise ValueError listing the valid choices."""
+    faults, variants = frozenset(faults), frozenset(variants)
+    for kind, given, valid in (("fault", faults, FAULTS), ("variant", variants, VARIANTS)):
+        unknown = sorted(given - set(valid))
+        if unknown:
+            raise ValueError(
+                f"unknown {kind}(s) {', '.join(unknown)}; valid {kind}s: {', '.join(sorted(valid))}"
+            )
+    if buffer < 1:
+        raise ValueError(f"buffer must be at least 1 event, got {buffer}")
+    return Options(faults=faults, variants=variants, buffer=buffer)

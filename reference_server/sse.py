@@ -1,0 +1,202 @@
+"""The SSE writer: frames events (with the legal variants) and streams one subscription.
+
+One ASGI response per stream. It writes whatever the subscriber has buffered in one body
+chunk (so a fast reader gets a burst at wire speed), watches for the client leaving (a dropped
+client detaches its subscriber, never cancels the task) and ends the response right after the
+stream's last event. Writer-side faults (``batched-events``, ``no-close-after-terminal``,
+``wrong-content-type``) are branches here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+from reference_server.broker import End, Overflow
+from reference_server.model import Event, TaskEvent
+from reference_server.options import Options
+from reference_server.service import Service, StreamPlan
+
+Scope = dict[str, Any]
+Receive = Callable[[], Any]
+Send = Callable[[dict[str, Any]], Any]
+Encode = Callable[[Event], dict[str, Any]]
+
+TINY_CHUNK = 3  # variant tiny-chunks: bytes per body write
+UNKNOWN_MEMBER = "xReferenceServerExtra"  # variant unknown-members
+
+
+def with_unknown_members(value: Any) -> Any:
+    """A copy of ``value`` with an extra unknown member in every object (variant)."""
+    if isinstance(value, dict):
+        out = {k: with_unknown_members(v) for k, v in value.items()}
+        out[UNKNOWN_MEMBER] = {"note": "ignore me"}
+        return out
+    if isinstance(value, list):
+        return [with_unknown_members(v) for v in value]
+    return value
+
+
+class Framer:
+    """Turns JSON payloads into SSE text, applying this server's SSE variants."""
+
+    def __init__(self, options: Options) -> None:
+        self.eol = "\r\n" if options.variant("crlf") else "\r" if options.variant("cr") else "\n"
+        self.ping = options.variant("comments")
+        self.fields = options.variant("sse-fields")
+        self.multiline = options.variant("multiline-data")
+        self.unknown = options.variant("unknown-members")
+        self.seq = 0
+
+    def event(self, payload: dict[str, Any]) -> str:
+        if self.unknown:
+            payload = with_unknown_members(payload)
+        if self.multiline:
+            lines = json.dumps(payload, indent=2).split("\n")
+        else:
+            lines = [json.dumps(payload, separators=(",", ":"))]
+        out: list[str] = [": ping"] if self.ping else []
+        if self.fields:
+            self.seq += 1
+            out += ["event: message", f"id: {self.seq}", "retry: 1000"]
+        out += ["data: " + line for line in lines]
+        return self.eol.join(out) + self.eol + self.eol
+
+    def comment(self, text: str) -> str:
+        return f": {text}{self.eol}{self.eol}"
+
+
+def sse_headers(options: Options) -> list[tuple[bytes, bytes]]:
+    wrong = options.fault("wrong-content-type")
+    content_type = b"application/x-ndjson" if wrong else b"text/event-stream; charset=utf-8"
+    return [
+        (b"content-type", content_type),
+        (b"cache-control", b"no-cache"),
+        (b"x-accel-buffering", b"no"),
+    ]
+
+
+class SseResponse:
+    """Streams a :class:`StreamPlan`: its first events, then its subscription, then closes."""
+
+    def __init__(
+        self,
+        plan: StreamPlan,
+        encode: Encode,
+        service: Service,
+        *,
+        final_task: bool = False,
+    ) -> None:
+        self.plan = plan
+        self.encode = encode
+        self.service = service
+        self.options = service.options
+        self.framer = Framer(service.options)
+        self.final_task = final_task  # variant final-task (1.0 only; the caller decides)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send(
+            {"type": "http.response.start", "status": 200, "headers": sse_headers(self.options)}
+        )
+        writer = asyncio.create_task(self._pump(send))
+        left = asyncio.create_task(_wait_disconnect(receive))
+        stop = asyncio.create_task(self.service.shutting_down.wait())
+        try:
+            await asyncio.wait({writer, left, stop}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (writer, left, stop):
+                task.cancel()
+            for task in (writer, left, stop):
+                with contextlib.suppress(BaseException):
+                    await task
+        client_left = left.done() and not left.cancelled()
+        if client_left or (writer.done() and not writer.cancelled() and writer.exception()):
+            self.service.stream_left(self.plan)
+            return
+        if self.plan.subscriber is not None:
+            self.plan.subscriber.detach()
+        with contextlib.suppress(OSError):
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    async def _pump(self, send: Send) -> None:
+        plan = self.plan
+        batching = self.options.fault("batched-events")
+        first = [self.framer.event(self.encode(e)) for e in plan.first]
+        held: list[str] = []
+        if batching:  # fault batched-events: hold everything until the stream ends
+            held, first = first, []
+        elif not plan.defer_first:
+            await self._write(send, first)
+            first = []
+        sub = plan.subscriber
+        if sub is None:
+            await self._write(send, held)
+            return
+        while True:
+            out: list[str] = []
+            end: End | Overflow | None = None
+            for item in await sub.take():
+                if isinstance(item, End | Overflow):
+                    end = item
+                    break
+                if first:
+                    out += first
+                    first = []
+                out.append(self.framer.event(self.encode(item)))
+            if isinstance(end, End) and end.reason in ("terminal", "canceled"):
+                if self.final_task and end.view is not None:
+                    out.append(self.framer.event(self.encode(TaskEvent(end.view))))
+            if isinstance(end, Overflow):
+                out.append(
+                    self.framer.comment(
+                        f"closed: this reader fell {end.capacity} events behind; "
+                        "re-attach for a fresh snapshot"
+                    )
+                )
+            if batching:
+                held += out
+                if end is not None:
+                    await self._write(send, held)
+            else:
+                await self._write(send, out)
+            if end is None:
+                continue
+            if isinstance(end, End) and end.reason in ("terminal", "canceled"):
+                if self.options.fault("no-close-after-terminal"):
+                    await asyncio.Event().wait()  # idle until the client leaves
+            return
+
+    async def _write(self, send: Send, frames: list[str]) -> None:
+        if not frames:
+            return
+        data = "".join(frames).encode()
+        if self.options.variant("tiny-chunks"):
+            for i in range(0, len(data), TINY_CHUNK):
+                await send(
+                    {
+                        "type": "http.response.body",
+                        "body": data[i : i + TINY_CHUNK],
+                        "more_body": True,
+                    }
+                )
+            return
+        await send({"type": "http.response.body", "body": data, "more_body": True})
+
+
+async def _wait_disconnect(receive: Receive) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return
+
+
+async def error_event_stream(payload: dict[str, Any], options: Options, send: Send) -> None:
+    """Variant sse-errors: a pre-stream error as HTTP 200 SSE with one error event."""
+    framer = Framer(options)
+    await send({"type": "http.response.start", "status": 200, "headers": sse_headers(options)})
+    await send(
+        {"type": "http.response.body", "body": framer.event(payload).encode(), "more_body": False}
+    )
