@@ -12,7 +12,9 @@ stream ended and what arrived.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
+import ssl
 import time
 from collections.abc import Awaitable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -69,6 +71,13 @@ MAX_ERROR_BODY = 1024 * 1024
 _JSON_TYPES = ("application/json", "application/problem+json")
 
 T = TypeVar("T")
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """One verified TLS context per process: building one costs ~35 ms, and every test opens
+    a client, so a fresh context per client would dominate the suite's wall time."""
+    return httpx.create_ssl_context()
 
 
 def media_type(content_type: str | None) -> str:
@@ -335,15 +344,28 @@ class EventStream:
             payload = json.loads(raw.data)
         except ValueError as exc:
             return StreamEvent(
-                kind="invalid", index=index, t=raw.t, raw=raw, dialect=self.dialect.id,
+                kind="invalid",
+                index=index,
+                t=raw.t,
+                raw=raw,
+                dialect=self.dialect.id,
                 reason=f"data is not JSON ({exc}): {raw.data[:80]!r}",
             )
         d = self.dialect.decode_event(payload)
         return StreamEvent(
-            kind=d.kind, index=index, t=raw.t, raw=raw, dialect=self.dialect.id,
-            task=d.task, message=d.message, status_update=d.status_update,
-            artifact_update=d.artifact_update, error=d.error, rpc_id=d.rpc_id,
-            has_rpc_id=d.has_rpc_id, reason="; ".join(d.problems),
+            kind=d.kind,
+            index=index,
+            t=raw.t,
+            raw=raw,
+            dialect=self.dialect.id,
+            task=d.task,
+            message=d.message,
+            status_update=d.status_update,
+            artifact_update=d.artifact_update,
+            error=d.error,
+            rpc_id=d.rpc_id,
+            has_rpc_id=d.has_rpc_id,
+            reason="; ".join(d.problems),
         )
 
     def _finish(self, end: str, reason: str = "") -> None:
@@ -412,7 +434,9 @@ class EventStream:
             await self._wait(left)
 
     async def events_until(
-        self, predicate: Any, timeout: float | None = None  # noqa: ASYNC109
+        self,
+        predicate: Any,
+        timeout: float | None = None,  # noqa: ASYNC109
     ) -> StreamEvent | None:
         """Read events until one satisfies ``predicate(ev)``; ``None`` if it never comes in time."""
         limit = self.budget.idle if timeout is None else timeout
@@ -533,7 +557,10 @@ class StreamCall(EventStream):
         deadline: float | None = None,
     ) -> None:
         super().__init__(
-            client.dialect, client.budget, request_id=request.rpc_id, deadline=deadline,
+            client.dialect,
+            client.budget,
+            request_id=request.rpc_id,
+            deadline=deadline,
             max_event_bytes=client.max_event_bytes,
         )
         self._client = client
@@ -560,8 +587,9 @@ class StreamCall(EventStream):
         if response is None:
             return
         self._response = response
-        self._record_headers(response.status_code, response.headers.get("content-type"),
-                             response.headers)
+        self._record_headers(
+            response.status_code, response.headers.get("content-type"), response.headers
+        )
         ok = 200 <= response.status_code < 300
         if not ok or is_json_type(self.content_type):
             await self._read_error_body(response)
@@ -665,7 +693,7 @@ class A2AClient:
                 limits=httpx.Limits(max_connections=None, max_keepalive_connections=None),
                 timeout=httpx.Timeout(None, connect=self.budget.connect),
                 follow_redirects=False,
-                verify=self._verify,
+                verify=_tls_context() if self._verify else False,
             )
         return self
 
@@ -709,13 +737,20 @@ class A2AClient:
         message_id: str | None = None,
     ) -> CallResult:
         """``message/send`` / ``SendMessage`` / ``POST /message:send``."""
-        req = self.dialect.build("send", text=text, task_id=task_id, context_id=context_id,
-                                 blocking=blocking, message_id=message_id)
+        req = self.dialect.build(
+            "send",
+            text=text,
+            task_id=task_id,
+            context_id=context_id,
+            blocking=blocking,
+            message_id=message_id,
+        )
         return await self._call(req)
 
     async def get_task(self, task_id: str, history_length: int | None = None) -> CallResult:
-        return await self._call(self.dialect.build("get", task_id=task_id,
-                                                   history_length=history_length))
+        return await self._call(
+            self.dialect.build("get", task_id=task_id, history_length=history_length)
+        )
 
     async def cancel(self, task_id: str) -> CallResult:
         return await self._call(self.dialect.build("cancel", task_id=task_id))
@@ -733,8 +768,12 @@ class A2AClient:
         headers: Mapping[str, str] | None = None,
     ) -> CallResult:
         """An arbitrary JSON-RPC call (unknown methods, bad params) with the dialect's headers."""
-        body = {"jsonrpc": "2.0", "id": rpc_id if rpc_id is not None else new_id("req"),
-                "method": method, "params": params}
+        body = {
+            "jsonrpc": "2.0",
+            "id": rpc_id if rpc_id is not None else new_id("req"),
+            "method": method,
+            "params": params,
+        }
         return await self.raw("POST", "", json_body=body, headers=headers)
 
     async def raw(
@@ -850,8 +889,9 @@ class A2AClient:
 
         ``deadline`` (absolute ``time.monotonic()``) caps the stream below ``budget.stream``.
         """
-        req = self.dialect.build("stream", text=text, task_id=task_id, context_id=context_id,
-                                 message_id=message_id)
+        req = self.dialect.build(
+            "stream", text=text, task_id=task_id, context_id=context_id, message_id=message_id
+        )
         return StreamCall(self, req, deadline=deadline)
 
     def resubscribe(self, task_id: str, *, deadline: float | None = None) -> StreamCall:
@@ -897,9 +937,18 @@ class A2AClient:
 
         req = self.dialect.build("stream", text=text, task_id=task_id, context_id=context_id)
         return SlowStream(
-            self.base_url, req.path, req.body or b"", {**self.headers, **req.headers},
-            dialect=self.dialect, budget=self.budget, rcvbuf=rcvbuf, read_bytes=read_bytes,
-            pause=pause, method=req.method, request_id=req.rpc_id, deadline=deadline,
+            self.base_url,
+            req.path,
+            req.body or b"",
+            {**self.headers, **req.headers},
+            dialect=self.dialect,
+            budget=self.budget,
+            rcvbuf=rcvbuf,
+            read_bytes=read_bytes,
+            pause=pause,
+            method=req.method,
+            request_id=req.rpc_id,
+            deadline=deadline,
             max_event_bytes=self.max_event_bytes,
         )
 
@@ -913,8 +962,9 @@ class A2AClient:
         deadline: float | None = None,
     ) -> StreamResult:
         """Open a stream, collect it to its end (bounded), close it."""
-        async with self.stream(text, task_id, context_id, message_id=message_id,
-                               deadline=deadline) as s:
+        async with self.stream(
+            text, task_id, context_id, message_id=message_id, deadline=deadline
+        ) as s:
             return await s.collect()
 
     async def resubscribe_collect(
@@ -925,7 +975,10 @@ class A2AClient:
 
 
 async def gather_bounded(
-    coros: Iterable[Awaitable[T]], timeout: float, *, limit: int | None = None  # noqa: ASYNC109
+    coros: Iterable[Awaitable[T]],
+    timeout: float,
+    *,
+    limit: int | None = None,  # noqa: ASYNC109
 ) -> list[T | BaseException]:
     """Run awaitables concurrently; results in order, exceptions returned (not raised).
 

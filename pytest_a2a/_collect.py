@@ -1,0 +1,114 @@
+"""Collection-time work for a2a tests: requirement lookup, dialect parametrization, scripted
+skips, grading info, and the ``a2a`` fixture's context.
+
+Dialect parametrization: a test runs once per dialect in (dialects the run tests) ∩
+(the requirement's ``dialects``), with the dialect id as test id (``test_x[v1.0-rest]``).
+If that intersection is empty the test is still generated once, as ``test_x[no-dialect]``,
+and skipped with the reason, so reports show the requirement was not tested (never silently
+absent).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
+
+import pytest
+
+from pytest_a2a._outcomes import ITEM_KEY, ItemInfo, static_properties
+
+if TYPE_CHECKING:
+    from pytest_a2a._session import A2ARun
+    from pytest_a2a.context import A2AContext
+    from pytest_a2a.requirements import Requirement
+
+NO_DIALECT_ID = "no-dialect"
+
+
+def requirement_of(run: A2ARun, node: pytest.Item | pytest.Function | object,
+                   marker: pytest.Mark | None) -> Requirement | None:
+    """The registry entry named by ``@pytest.mark.a2a_requirement``; bad use fails collection."""
+    if marker is None:
+        return None
+    name = getattr(node, "nodeid", None) or getattr(node, "name", "?")
+    if len(marker.args) != 1 or marker.kwargs or not isinstance(marker.args[0], str):
+        pytest.fail(
+            f"{name}: use @pytest.mark.a2a_requirement(\"<family>.<slug>\") with exactly one id",
+            pytrace=False,
+        )
+    marks = list(getattr(node, "iter_markers", lambda _n: [])("a2a_requirement"))
+    if len({m.args[0] for m in marks if m.args}) > 1:
+        pytest.fail(f"{name}: one requirement per test; found "
+                    f"{', '.join(repr(m.args[0]) for m in marks)}", pytrace=False)
+    registry = run.registry
+    rid = marker.args[0]
+    if rid not in registry:
+        pytest.fail(f"{name}: {registry.unknown(rid)}", pytrace=False)
+    return registry[rid]
+
+
+def parametrize(run: A2ARun, metafunc: pytest.Metafunc, marker: pytest.Mark | None) -> None:
+    req = requirement_of(run, metafunc.definition, marker)
+    if "a2a" not in metafunc.fixturenames:
+        return
+    selected = run.selected()
+    dialects = [d for d in selected if req is None or req.applies_to(d)]
+    if dialects:
+        metafunc.parametrize("a2a_dialect", dialects, ids=dialects)
+        return
+    declared = ", ".join(selected) or "none"
+    applies = ", ".join(req.dialects) if req is not None else "any"
+    reason = (f"{req.id if req else 'this test'} applies to {applies}; "
+              f"this run tests {declared}")
+    metafunc.parametrize(
+        "a2a_dialect", [pytest.param(None, marks=pytest.mark.skip(reason=reason))],
+        ids=[NO_DIALECT_ID],
+    )
+
+
+def prepare_items(run: A2ARun, items: list[pytest.Item]) -> None:
+    """Attach grading info + static junit properties; skip scripted tests the target can't run."""
+    scripted: tuple[bool, str] | None = None
+    expectations = run.expectations
+    for item in items:
+        marker = item.get_closest_marker("a2a_requirement")
+        req = requirement_of(run, item, marker)
+        callspec = getattr(item, "callspec", None)
+        dialect = callspec.params.get("a2a_dialect") if callspec is not None else None
+        info = ItemInfo(req, dialect, run.options.strict)
+        if expectations is not None and req is not None:
+            info.deviation = expectations.match(req.id, dialect)
+        item.stash[ITEM_KEY] = info
+        item.user_properties.extend(static_properties(info))
+        if item.get_closest_marker("a2a_scripted") is not None:
+            if scripted is None:
+                try:
+                    scripted = run.scripted()
+                except pytest.fail.Exception as exc:
+                    scripted = (False, str(exc))
+            if not scripted[0]:
+                item.add_marker(pytest.mark.skip(reason=scripted[1]))
+
+
+@contextlib.asynccontextmanager
+async def open_context(run: A2ARun, item: pytest.Item, dialect: str) -> AsyncIterator[A2AContext]:
+    from pytest_a2a.budget import Budget
+    from pytest_a2a.client import A2AClient
+    from pytest_a2a.context import A2AContext
+
+    target = run.target()
+    url = run.selected()[dialect]
+    budget = Budget(run.options.timeout)
+    headers = dict(run.options.headers)
+    info = item.stash.get(ITEM_KEY, None)
+    client = A2AClient(url, dialect=dialect, budget=budget, headers=headers)
+    async with client:
+        ctx = A2AContext(
+            client=client, dialect=dialect, url=url, budget=budget,
+            requirement=info.requirement if info else None, card=target.card,
+            prompt=run.options.prompt, headers=headers, pid=target.pid, booted=target.booted,
+        )
+        if info is not None:
+            info.checker = ctx
+        yield ctx

@@ -1,0 +1,235 @@
+"""Command-line options and their ini twins, parsed once into a validated ``Options``.
+
+Every option exists twice (``--a2a-x`` and ini ``a2a_x``); the command line wins. Bad values
+raise ``pytest.UsageError`` naming the valid choices, before anything is booted. Only the
+standard library is imported here: this module loads in every pytest run.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+DIALECT_CHOICES = ("auto", "0.3", "1.0")
+BINDING_CHOICES = ("auto", "jsonrpc", "rest")
+SCRIPTED_CHOICES = ("auto", "yes", "no")
+DEFAULT_TIMEOUT = 10.0
+DEFAULT_PROMPT = "Hello"
+
+
+@dataclass(frozen=True)
+class _Spec:
+    name: str  # ini name; the flag is --a2a-<name with dashes>
+    help: str
+    ini_type: str = "string"  # "string" | "bool" | "linelist"
+    choices: tuple[str, ...] = ()
+    metavar: str | None = None
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+
+SPECS: tuple[_Spec, ...] = (
+    _Spec("a2a_url", "target A2A server: a base URL or an agent-card URL", metavar="URL"),
+    _Spec(
+        "a2a_server_cmd",
+        "command that starts the target on '{port}' (booted once, killed at the end)",
+        metavar="CMD",
+    ),
+    _Spec("a2a_dialect", "protocol version(s) to test; auto = all the card declares",
+          choices=DIALECT_CHOICES),
+    _Spec("a2a_binding", "binding(s) to test; auto = all the card declares",
+          choices=BINDING_CHOICES),
+    _Spec("a2a_timeout", f"the one time budget per test, seconds (default {DEFAULT_TIMEOUT:g})",
+          metavar="SECONDS"),
+    _Spec("a2a_header", "extra HTTP header 'Name: value' sent on every request (repeatable)",
+          ini_type="linelist", metavar="HEADER"),
+    _Spec("a2a_strict", "SHOULD-level failures fail the run", ini_type="bool"),
+    _Spec("a2a_expectations", "TOML file of this implementation's known deviations",
+          metavar="FILE"),
+    _Spec("a2a_report_json", "write the JSON conformance report here", metavar="PATH"),
+    _Spec("a2a_report_html", "write the self-contained HTML conformance report here",
+          metavar="PATH"),
+    _Spec("a2a_scripted", "run scenarios needing the a2a-conformance agent; auto = card skill",
+          choices=SCRIPTED_CHOICES),
+    _Spec("a2a_prompt", f"message text for black-box scenarios (default {DEFAULT_PROMPT!r})",
+          metavar="TEXT"),
+)
+SPEC_BY_NAME = {s.name: s for s in SPECS}
+#: ini-only: extra requirement TOML files (for users' own tests and their requirements).
+REQUIREMENTS_INI = "a2a_requirements"
+
+
+@dataclass(frozen=True)
+class Options:
+    url: str | None = None
+    server_cmd: str | None = None
+    dialect: str = "auto"
+    binding: str = "auto"
+    timeout: float = DEFAULT_TIMEOUT
+    headers: tuple[tuple[str, str], ...] = ()
+    strict: bool = False
+    expectations: Path | None = None
+    report_json: Path | None = None
+    report_html: Path | None = None
+    scripted: str = "auto"
+    prompt: str = DEFAULT_PROMPT
+    requirement_files: tuple[Path, ...] = ()
+    #: names of the options given (command line or ini); empty = plugin stays silent
+    given: frozenset[str] = field(default_factory=frozenset)
+    #: a target option came from the command line (may redirect collection to the suite)
+    target_on_cli: bool = False
+
+    @property
+    def target_kind(self) -> str:
+        return "url" if self.url else "command" if self.server_cmd else "embedded"
+
+    @property
+    def active(self) -> bool:
+        return bool(self.given)
+
+
+def add_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup("a2a", "A2A streaming conformance (pytest-a2a)")
+    for spec in SPECS:
+        kwargs: dict[str, Any] = {"dest": spec.name, "default": None, "help": spec.help}
+        if spec.ini_type == "bool":
+            kwargs["action"] = "store_true"
+        elif spec.ini_type == "linelist":
+            kwargs["action"] = "append"
+        if spec.metavar:
+            kwargs["metavar"] = spec.metavar
+        if spec.choices:
+            kwargs["metavar"] = "|".join(spec.choices)
+        group.addoption(spec.flag, **kwargs)
+        ini_default: Any = False if spec.ini_type == "bool" else [] if spec.ini_type == "linelist" \
+            else ""
+        parser.addini(spec.name, f"{spec.help} (ini twin of {spec.flag})",
+                      type=spec.ini_type, default=ini_default)  # type: ignore[arg-type]
+    parser.addini(REQUIREMENTS_INI, "extra requirement TOML files (pytest-a2a)",
+                  type="paths", default=[])
+
+
+def _raw(config: pytest.Config, spec: _Spec) -> tuple[Any, str | None]:
+    """(value, where) — the command line wins over the ini file; where=None if not given."""
+    cli = config.getoption(spec.name, default=None)
+    if cli not in (None, False, []):
+        return cli, "cli"
+    ini = config.getini(spec.name)
+    if ini not in ("", False, [], None):
+        return ini, "ini"
+    return None, None
+
+
+def _choice(spec: _Spec, value: Any) -> str:
+    text = str(value).strip()
+    if text not in spec.choices:
+        raise pytest.UsageError(
+            f"{spec.flag} / ini {spec.name}: invalid value {text!r}; "
+            f"valid choices: {', '.join(spec.choices)}"
+        )
+    return text
+
+
+def parse_header(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition(":")
+    name = name.strip()
+    if not sep or not name or any(c.isspace() for c in name):
+        raise pytest.UsageError(
+            f"--a2a-header / ini a2a_header: invalid header {text!r}; expected 'Name: value'"
+        )
+    return name, value.strip()
+
+
+def _timeout(value: Any) -> float:
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if not seconds > 0 or seconds != seconds or seconds == float("inf"):
+        raise pytest.UsageError(
+            f"--a2a-timeout / ini a2a_timeout: invalid value {value!r}; "
+            "expected a positive number of seconds, e.g. 10"
+        )
+    return seconds
+
+
+def _url(value: str) -> str:
+    text = value.strip()
+    if not text.startswith(("http://", "https://")) or len(text) <= len("https://"):
+        raise pytest.UsageError(
+            f"--a2a-url / ini a2a_url: invalid URL {value!r}; expected http(s)://host:port[/path]"
+        )
+    return text
+
+
+def _server_cmd(value: str) -> str:
+    text = value.strip()
+    try:
+        words = shlex.split(text)
+    except ValueError as exc:
+        raise pytest.UsageError(f"--a2a-server-cmd: cannot parse {value!r}: {exc}") from None
+    if not words or "{port}" not in text:
+        raise pytest.UsageError(
+            f"--a2a-server-cmd / ini a2a_server_cmd: {value!r} must be a command containing "
+            "'{port}', e.g. \"python -m my_agent --port {port}\""
+        )
+    return text
+
+
+def _path(config: pytest.Config, value: str) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else config.invocation_params.dir / path
+
+
+def read_options(config: pytest.Config) -> Options:
+    """Validate every a2a option; raise ``pytest.UsageError`` on the first bad one."""
+    values: dict[str, Any] = {}
+    given: set[str] = set()
+    target_on_cli = False
+    for spec in SPECS:
+        raw, where = _raw(config, spec)
+        if where is None:
+            continue
+        given.add(spec.name)
+        if spec.name in ("a2a_url", "a2a_server_cmd") and where == "cli":
+            target_on_cli = True
+        values[spec.name] = raw
+    url = _url(values["a2a_url"]) if "a2a_url" in values else None
+    cmd = _server_cmd(values["a2a_server_cmd"]) if "a2a_server_cmd" in values else None
+    if url and cmd:
+        raise pytest.UsageError(
+            "--a2a-url and --a2a-server-cmd are exclusive: give the URL of a running server, "
+            "or a command that starts one, not both"
+        )
+    headers = tuple(parse_header(h) for h in values.get("a2a_header") or ())
+    strict_raw = values.get("a2a_strict", False)
+    req_files = tuple(Path(p) for p in config.getini(REQUIREMENTS_INI) or ())
+    if req_files:
+        given.add(REQUIREMENTS_INI)
+
+    def opt_path(name: str) -> Path | None:
+        return _path(config, str(values[name])) if name in values else None
+
+    return Options(
+        url=url,
+        server_cmd=cmd,
+        dialect=_choice(SPEC_BY_NAME["a2a_dialect"], values.get("a2a_dialect", "auto")),
+        binding=_choice(SPEC_BY_NAME["a2a_binding"], values.get("a2a_binding", "auto")),
+        timeout=_timeout(values["a2a_timeout"]) if "a2a_timeout" in values else DEFAULT_TIMEOUT,
+        headers=headers,
+        strict=bool(strict_raw),
+        expectations=opt_path("a2a_expectations"),
+        report_json=opt_path("a2a_report_json"),
+        report_html=opt_path("a2a_report_html"),
+        scripted=_choice(SPEC_BY_NAME["a2a_scripted"], values.get("a2a_scripted", "auto")),
+        prompt=str(values.get("a2a_prompt", DEFAULT_PROMPT)),
+        requirement_files=req_files,
+        given=frozenset(given),
+        target_on_cli=target_on_cli,
+    )

@@ -1,0 +1,63 @@
+"""The "a2a conformance" terminal summary section: outcomes per level, failing requirements."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pytest_a2a._results import LEVEL_ORDER
+
+if TYPE_CHECKING:
+    from pytest_a2a._session import A2ARun
+
+COLUMNS = (
+    ("passed", "pass"), ("failed", "fail"), ("non-strict", "non-strict"),
+    ("unsupported", "unsupported"), ("expected-failure", "expected"),
+    ("unexpected-pass", "unexpected-pass"), ("info", "info"), ("skipped", "skipped"),
+    ("error", "error"),
+)
+_LIST_MAX = 30
+
+
+def write_summary(run: A2ARun, tr: Any) -> None:
+    rows = run.collector.ordered()
+    tr.write_sep("=", "a2a conformance")
+    target = run.target_if_known
+    if target is not None:
+        tr.write_line(f"target: {target.describe()} — {target.name}")
+    counts = run.collector.counts()
+    shown = [(key, title) for key, title in COLUMNS
+             if any(c.get(key) for c in counts.values())]
+    width = max([len(t) for _, t in shown] + [5])
+    tr.write_line("level   " + " ".join(t.rjust(width) for _, t in shown))
+    for level in sorted(counts, key=lambda lv: LEVEL_ORDER.index(lv) if lv in LEVEL_ORDER else 9):
+        cnt = counts[level]
+        cells = " ".join(str(cnt.get(key, 0)).rjust(width) for key, _ in shown)
+        tr.write_line(f"{(level or '-'):<7} {cells}")
+    _listing(tr, "failing requirements", [r for r in rows if r.failing], red=True)
+    _listing(tr, "non-strict (SHOULD; fail with --a2a-strict)",
+             [r for r in rows if r.outcome == "non-strict"])
+    _listing(tr, "expected failures (expectation file)",
+             [r for r in rows if r.outcome == "expected-failure"])
+    opts = run.options
+    for label, path in (("json report", opts.report_json), ("html report", opts.report_html)):
+        if path is not None:
+            tr.write_line(f"{label}: {path}")
+    process = run.process
+    if process is not None and any(r.failing for r in rows):
+        tr.write_sep("-", f"a2a server log (last lines of {process.log_path})")
+        tr.write_line(process.log_tail())
+
+
+def _listing(tr: Any, title: str, rows: list[Any], red: bool = False) -> None:
+    if not rows:
+        return
+    by_req: dict[str, list[str]] = {}
+    for row in rows:
+        key = f"[{row.level}] {row.requirement}" if row.requirement else row.nodeid
+        by_req.setdefault(key, []).append(f"{row.dialect or '-'}:{row.outcome}")
+    tr.write_line(f"{title}:", red=red, bold=red)
+    for i, (key, where) in enumerate(sorted(by_req.items())):
+        if i == _LIST_MAX:
+            tr.write_line(f"  ... and {len(by_req) - _LIST_MAX} more")
+            break
+        tr.write_line(f"  {key}  ({', '.join(where)})", red=red)

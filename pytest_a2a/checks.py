@@ -1,0 +1,147 @@
+"""What a scenario calls to judge a server: ``check``/``fail``/``record``/``unsupported``.
+
+A failure is a ``ConformanceFailure`` (an ``AssertionError``) carrying everything a server
+author needs to act without re-running: the requirement (id, level, text, spec), the dialect,
+expected vs actual, and the wire transcript excerpt with arrival times. How a failure is graded
+(fail / non-strict / expected-failure / info) is decided later from the requirement level.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import pytest
+
+if TYPE_CHECKING:
+    from pytest_a2a.requirements import Requirement
+
+#: Prefix of the skip reason of ``unsupported`` (graded as outcome "unsupported").
+UNSUPPORTED_PREFIX = "unsupported: "
+
+
+def transcript_of(stream: Any) -> str | None:
+    """The transcript excerpt of a ``StreamResult``/``StreamCall`` (or anything with one)."""
+    if stream is None:
+        return None
+    if isinstance(stream, str):
+        return stream
+    transcript = getattr(stream, "transcript", None)
+    if transcript is None:
+        return None
+    try:
+        return str(transcript.excerpt())
+    except Exception as exc:  # a broken excerpt must not hide the failure itself
+        return f"(transcript unavailable: {type(exc).__name__}: {exc})"
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def _indent(text: str, prefix: str = "    ") -> str:
+    return "\n".join(prefix + line for line in text.splitlines())
+
+
+class ConformanceFailure(AssertionError):
+    """A requirement was violated; ``str()`` is the full, actionable report."""
+
+    def __init__(
+        self,
+        requirement: Requirement | None,
+        expected: str,
+        actual: str,
+        transcript: str | None = None,
+        dialect: str | None = None,
+    ) -> None:
+        self.requirement = requirement
+        self.expected = expected
+        self.actual = actual
+        self.transcript = transcript
+        self.dialect = dialect
+        super().__init__(self.render())
+
+    def headline(self) -> str:
+        req = self.requirement
+        where = f" ({self.dialect})" if self.dialect else ""
+        if req is None:
+            return f"conformance failure{where}: expected {self.expected}"
+        return f"[{req.level}] {req.id}{where}: {req.text}"
+
+    def render(self) -> str:
+        lines = [self.headline()]
+        req = self.requirement
+        if req is not None and req.spec:
+            lines.append(f"  spec:     {req.spec}")
+        lines.append(f"  expected: {self.expected}")
+        lines.append(f"  actual:   {self.actual}")
+        if req is not None and req.bugs:
+            lines.append(f"  see:      {' '.join(req.bugs)}")
+        if self.transcript:
+            lines.append("  transcript (time since request sent):")
+            lines.append(_indent(self.transcript.rstrip()))
+        return "\n".join(lines)
+
+
+class Checker:
+    """Check/fail/record bound to one requirement and dialect; the base of ``A2AContext``."""
+
+    def __init__(self, requirement: Requirement | None, dialect: str | None) -> None:
+        self.requirement = requirement
+        self.dialect = dialect
+        #: observations for reports (``record``), in insertion order
+        self.observations: dict[str, Any] = {}
+        #: transcript excerpt of the most relevant stream (the failing one, else the last seen)
+        self.transcript: str | None = None
+        #: INFO deviations noted by ``check`` (an INFO scenario never fails on a check)
+        self.deviations: list[str] = []
+        self.unsupported_reason: str | None = None
+        self.checks = 0
+
+    @property
+    def level(self) -> str:
+        return self.requirement.level if self.requirement is not None else "MUST"
+
+    def _failure(self, expected: Any, actual: Any, stream: Any) -> ConformanceFailure:
+        excerpt = transcript_of(stream)
+        if excerpt:
+            self.transcript = excerpt
+        return ConformanceFailure(
+            self.requirement, _text(expected), _text(actual), excerpt, self.dialect
+        )
+
+    def check(self, cond: object, expected: Any, actual: Any, stream: Any = None) -> bool:
+        """Pass if ``cond`` is truthy, else fail with expected/actual (INFO: only note it)."""
+        __tracebackhide__ = True
+        self.checks += 1
+        if stream is not None and self.transcript is None:
+            self.transcript = transcript_of(stream)
+        if cond:
+            return True
+        failure = self._failure(expected, actual, stream)
+        if self.level == "INFO":
+            self.deviations.append(f"expected {failure.expected}; actual {failure.actual}")
+            self.observations.setdefault("deviations", self.deviations)
+            return False
+        raise failure
+
+    def fail(self, expected: Any, actual: Any, stream: Any = None) -> NoReturn:
+        """Fail unconditionally (graded by level like ``check``)."""
+        __tracebackhide__ = True
+        self.checks += 1
+        raise self._failure(expected, actual, stream)
+
+    def record(self, key: str, value: Any) -> None:
+        """Note what the server does (reports show it; INFO scenarios only record)."""
+        self.observations[key] = value
+
+    def unsupported(self, reason: str) -> NoReturn:
+        """The target lacks an optional capability: skip, reported as ``unsupported``."""
+        __tracebackhide__ = True
+        self.unsupported_reason = reason
+        pytest.skip(UNSUPPORTED_PREFIX + reason)

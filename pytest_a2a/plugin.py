@@ -1,0 +1,191 @@
+"""pytest-a2a plugin entry point (``pytest11``): options, markers, fixtures, hooks.
+
+Loaded in every pytest run of every project that installs the package, so it stays inert
+unless a2a options are given or a2a tests are collected: no server boot, no collection
+change, no output. Logic lives in private modules imported on first use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Generator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+import pytest_asyncio
+
+from pytest_a2a import _options
+from pytest_a2a._outcomes import ITEM_KEY
+from pytest_a2a._session import RUN_KEY, A2ARun, get_run
+
+if TYPE_CHECKING:
+    from pytest_a2a._target import Target
+    from pytest_a2a.context import A2AContext
+
+_MARKERS = (
+    "a2a_requirement(id): the conformance requirement this test checks (graded by its level)",
+    "a2a_scripted: needs the a2a-conformance/1 script agent; skipped when the target lacks it",
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    _options.add_options(parser)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for marker in _MARKERS:
+        config.addinivalue_line("markers", marker)
+    options = _options.read_options(config)
+    run = A2ARun(config, options)
+    config.stash[RUN_KEY] = run
+    if options.requirement_files or options.expectations is not None:
+        _ = run.registry, run.expectations  # bad data is a usage error now, not mid-run
+    if options.target_on_cli and config.args_source != pytest.Config.ArgsSource.ARGS:
+        config.args = [_suite_path()]
+    config.pluginmanager.register(_ResultHooks(run), "a2a-results")
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(_XdistHooks(run), "a2a-xdist")
+
+
+def _suite_path() -> str:
+    """The installed ``conformance_tests`` package, found without importing it."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("conformance_tests")
+    if spec is None or not spec.submodule_search_locations:
+        raise pytest.UsageError(
+            "pytest-a2a: the packaged suite 'conformance_tests' is not installed; "
+            "reinstall pytest-a2a or pass test paths explicitly"
+        )
+    return str(next(iter(spec.submodule_search_locations)))
+
+
+class _XdistHooks:
+    """Registered only with xdist: the controller hands its resolved target to workers."""
+
+    def __init__(self, run: A2ARun) -> None:
+        self.run = run
+
+    def pytest_configure_node(self, node: Any) -> None:
+        node.workerinput.update(self.run.handover())
+
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        self.run.adopt(getattr(node, "workeroutput", None) or {})
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    get_run(session.config).start_session_target()
+
+
+def pytest_report_header(config: pytest.Config) -> list[str] | None:
+    run = config.stash.get(RUN_KEY, None)
+    if run is None or not run.options.active:
+        return None
+    return run.header_lines()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    marker = metafunc.definition.get_closest_marker("a2a_requirement")
+    uses = "a2a" in metafunc.fixturenames
+    if marker is None and not uses:
+        return
+    from pytest_a2a._collect import parametrize
+
+    parametrize(get_run(metafunc.config), metafunc, marker)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    run = config.stash[RUN_KEY]
+    mine = [
+        item for item in items
+        if item.get_closest_marker("a2a_requirement") is not None
+        or "a2a" in getattr(item, "fixturenames", ())
+        or item.get_closest_marker("a2a_scripted") is not None
+    ]
+    if mine:
+        from pytest_a2a._collect import prepare_items
+
+        prepare_items(run, mine)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    rep = yield
+    info = item.stash.get(ITEM_KEY, None)
+    if info is not None:
+        from pytest_a2a._outcomes import apply
+
+        apply(item, info, rep, call.excinfo.value if call.excinfo is not None else None)
+    return rep
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> Any:
+    if getattr(report, "a2a_outcome", None) is None:
+        return None
+    from pytest_a2a._outcomes import teststatus
+
+    return teststatus(report)
+
+
+class _ResultHooks:
+    """Registered per run: gathers a2a reports (on the xdist controller too) and reports."""
+
+    def __init__(self, run: A2ARun) -> None:
+        self.run = run
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if self.run.is_worker:
+            return
+        if getattr(report, "a2a_outcome", None) is not None or any(
+            key == "requirement" for key, _ in report.user_properties
+        ):
+            self.run.collector.add(report)
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.run.is_worker or not self.run.has_results:
+            return
+        from pytest_a2a._report_terminal import write_summary
+
+        write_summary(self.run, terminalreporter)
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        opts = self.run.options
+        workeroutput = getattr(session.config, "workeroutput", None)
+        if workeroutput is not None:  # xdist worker: tell the controller what it tested
+            workeroutput.update(self.run.handover())
+            return
+        if not (opts.report_json or opts.report_html):
+            return
+        from pytest_a2a._results import write_reports
+
+        write_reports(self.run)
+
+
+# -- fixtures ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def a2a_dialect(request: pytest.FixtureRequest) -> str:
+    """The dialect id of this test run (``v1.0-rest``...); parametrized at collection."""
+    raise pytest.UsageError(
+        f"{request.node.nodeid}: the a2a fixture must be requested by name in the test's "
+        "signature (or a fixture's), so it can be parametrized by dialect at collection"
+    )
+
+
+@pytest.fixture(scope="session")
+def a2a_target(pytestconfig: pytest.Config) -> Target:
+    """The server under test: URL, card, declared dialects, pid when the plugin booted it."""
+    return get_run(pytestconfig).target()
+
+
+@pytest_asyncio.fixture
+async def a2a(request: pytest.FixtureRequest, a2a_dialect: str) -> AsyncIterator[A2AContext]:
+    """Per-test ``A2AContext`` with an entered client for this test's dialect."""
+    from pytest_a2a._collect import open_context
+
+    async with open_context(get_run(request.config), request.node, a2a_dialect) as ctx:
+        yield ctx
