@@ -107,4 +107,4 @@ def run_suite(
             f"the suite wrote no JSON report (exit {proc.returncode}):\n{output[-4000:]}"
         )
     doc = json.loads(report.read_text())
-    return SuiteRun(rows=list(doc["results"]), returncode=proc.returncode, output=output)
+    return SuiteRun(rows=list(doc["rows"]), returncode=proc.returncode, output=output)

@@ -1,0 +1,114 @@
+"""Artifact chunking (STREAMING.md R13; S10 §4.2.2 TaskArtifactUpdateEvent).
+
+R13 defines ``append`` and ``lastChunk`` but is silent on append to an unknown artifactId, on
+chunks after ``lastChunk`` and on whether GetTask equals the streamed reassembly: these are
+SHOULD-level, backed by real bugs (clients dropping chunks or whole answers).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pytest_a2a import script
+
+pytestmark = pytest.mark.asyncio
+
+#: two artifacts: a1 in three chunks (the last marked), a2 in one chunk, interleaved
+CHUNKS: list[dict[str, Any]] = [
+    {"artifact": {"id": "a1", "text": "alpha-1 ", "name": "first"}},
+    {"artifact": {"id": "a2", "text": "beta whole", "last": True, "name": "second"}},
+    {"artifact": {"id": "a1", "text": "alpha-2 ", "append": True}},
+    {"artifact": {"id": "a1", "text": "alpha-3", "append": True, "last": True}},
+    {"status": "completed"},
+]
+
+
+def _needs_streaming(a2a: Any) -> None:
+    """Streaming scenarios apply only to agents whose card declares streaming (R18)."""
+    if (a2a.card.get("capabilities") or {}).get("streaming") is not True:
+        a2a.unsupported("the agent card does not declare capabilities.streaming: true (R18)")
+
+
+async def _chunked(a2a: Any) -> tuple[Any, list[Any]]:
+    _needs_streaming(a2a)
+    res = await a2a.client.stream_collect(script.build(CHUNKS))
+    updates = [ev for ev in res.events if ev.kind == "artifact"]
+    a2a.check(updates, expected="artifact updates", actual=a2a.describe(res), stream=res)
+    return res, updates
+
+
+def _reassemble(updates: list[Any]) -> dict[str, str]:
+    """R13: ``append: false`` creates or replaces; ``append: true`` appends (or creates)."""
+    out: dict[str, str] = {}
+    for ev in updates:
+        art = ev.artifact_update.artifact
+        key = art.artifact_id or ""
+        out[key] = out.get(key, "") + art.text if ev.artifact_update.append else art.text
+    return out
+
+
+@pytest.mark.a2a_requirement("artifacts.append-announced")
+@pytest.mark.a2a_scripted
+async def test_append_announced(a2a: Any) -> None:
+    """R13: ``append: true`` only for an artifactId the stream announced before."""
+    res, updates = await _chunked(a2a)
+    seen: set[str | None] = set()
+    bad = []
+    for ev in updates:
+        aid = ev.artifact_update.artifact.artifact_id
+        if ev.artifact_update.append and aid not in seen:
+            bad.append(f"#{ev.index} append: true for unannounced {aid!r}")
+        seen.add(aid)
+    a2a.check(not bad, expected="the first chunk of every artifact has append: false",
+              actual="; ".join(bad), stream=res)
+
+
+@pytest.mark.a2a_requirement("artifacts.nothing-after-last-chunk")
+@pytest.mark.a2a_scripted
+async def test_nothing_after_last_chunk(a2a: Any) -> None:
+    """R13: after ``lastChunk: true`` no further update for that artifactId."""
+    res, updates = await _chunked(a2a)
+    sealed: set[str | None] = set()
+    bad = []
+    for ev in updates:
+        aid = ev.artifact_update.artifact.artifact_id
+        if aid in sealed:
+            bad.append(f"#{ev.index} {ev.describe()} after the last chunk of {aid!r}")
+        if ev.artifact_update.last_chunk:
+            sealed.add(aid)
+    a2a.check(not bad, expected="no chunk after lastChunk: true", actual="; ".join(bad),
+              stream=res)
+
+
+@pytest.mark.a2a_requirement("artifacts.reassembly-matches-get")
+@pytest.mark.a2a_scripted
+async def test_reassembly_matches_get(a2a: Any) -> None:
+    """R13: GetTask's artifacts equal what the stream's chunks reassemble to."""
+    res, updates = await _chunked(a2a)
+    a2a.check(res.task_id, expected="a task stream", actual=a2a.describe(res), stream=res)
+    streamed = _reassemble(updates)
+    got = await a2a.client.get_task(res.task_id)
+    a2a.check(got.task is not None, expected="GetTask returns the task", actual=got.describe(),
+              stream=got)
+    stored = {art.artifact_id or "": art.text for art in got.task.artifacts}
+    a2a.check(stored == streamed, expected=f"GetTask artifacts {streamed}",
+              actual=f"GetTask artifacts {stored}", stream=got)
+
+
+@pytest.mark.a2a_requirement("artifacts.reassembly-matches-get")
+async def test_reassembly_matches_get_blackbox(a2a: Any) -> None:
+    """R13 against any agent whose answer streams artifacts."""
+    _needs_streaming(a2a)
+    res = await a2a.client.stream_collect(a2a.prompt)
+    updates = [ev for ev in res.events if ev.kind == "artifact"]
+    if not updates or not res.task_id:
+        pytest.skip("the agent's answer streamed no artifact: nothing to reassemble")
+    streamed = _reassemble(updates)
+    got = await a2a.client.get_task(res.task_id)
+    a2a.check(got.task is not None, expected="GetTask returns the task", actual=got.describe(),
+              stream=got)
+    stored = {art.artifact_id or "": art.text for art in got.task.artifacts}
+    a2a.check(stored == streamed, expected=f"GetTask artifacts {streamed}",
+              actual=f"GetTask artifacts {stored}", stream=got)

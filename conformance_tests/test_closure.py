@@ -1,0 +1,113 @@
+"""Terminal-state closure (STREAMING.md R5, R7, R8; S10 §3.1.2, §11.7).
+
+"Promptly" is the budget's ``close_grace``: ``collect()`` reports ``open-after-terminal`` when a
+stream is still open that long after its terminal event, so no scenario here sleeps.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pytest_a2a import script
+
+pytestmark = pytest.mark.asyncio
+
+TERMINAL = ["completed", "failed", "canceled", "rejected"]
+INTERRUPTED = ["input-required", "auth-required"]
+
+
+def _needs_streaming(a2a: Any) -> None:
+    """Streaming scenarios apply only to agents whose card declares streaming (R18)."""
+    if (a2a.card.get("capabilities") or {}).get("streaming") is not True:
+        a2a.unsupported("the agent card does not declare capabilities.streaming: true (R18)")
+
+
+def _ends_with(state: str) -> str:
+    return script.build([{"artifact": {"id": "a1", "text": "x"}}, {"status": state}])
+
+
+def _check_closed(a2a: Any, res: Any) -> None:
+    terminal = res.terminal_events()
+    a2a.check(terminal, expected="a terminal status", actual=a2a.describe(res), stream=res)
+    a2a.check(res.end == "closed",
+              expected=f"the server closes the stream within {a2a.budget.close_grace:.2f}s "
+                       f"of the terminal {terminal[0].state} status",
+              actual=f"end={res.end} ({res.end_reason})", stream=res)
+
+
+@pytest.mark.a2a_requirement("closure.closes-after-terminal")
+@pytest.mark.a2a_scripted
+@pytest.mark.parametrize("state", TERMINAL)
+async def test_closes_after_terminal(a2a: Any, state: str) -> None:
+    """R5/R8: every terminal state closes the stream (rejected too: fasta2a forgot it)."""
+    _needs_streaming(a2a)
+    _check_closed(a2a, await a2a.client.stream_collect(_ends_with(state)))
+
+
+@pytest.mark.a2a_requirement("closure.closes-after-terminal")
+async def test_closes_after_terminal_blackbox(a2a: Any) -> None:
+    """R5 against any agent: whatever terminal state the prompt reaches, the stream closes."""
+    _needs_streaming(a2a)
+    res = await a2a.client.stream_collect(a2a.prompt)
+    if res.events and res.events[0].kind == "message":
+        pytest.skip("the agent answered with a Message (ordering.message-only judges that)")
+    if not res.terminal_events() and any(ev.is_interrupted for ev in res.events):
+        pytest.skip("the prompt ended in an interrupted state (closure.interrupted records it)")
+    _check_closed(a2a, res)
+
+
+@pytest.mark.a2a_requirement("closure.final-flag")
+@pytest.mark.a2a_scripted
+@pytest.mark.parametrize("state", TERMINAL)
+async def test_final_flag(a2a: Any, state: str) -> None:
+    """R8: 0.3 ``final: true`` on the terminal status update and on no status before it."""
+    _needs_streaming(a2a)
+    steps: list[dict[str, Any]] = [{"status": "working"}, {"message": "m1"},
+                                   {"artifact": {"id": "a1", "text": "x"}}, {"status": state}]
+    res = await a2a.client.stream_collect(script.build(steps))
+    statuses = res.by_kind("status")
+    terminal = [ev for ev in statuses if ev.is_terminal]
+    early = [ev for ev in statuses if not ev.is_terminal and ev.final]
+    a2a.check(terminal, expected="a terminal status update", actual=a2a.describe(res),
+              stream=res)
+    a2a.check(all(ev.final is True for ev in terminal),
+              expected=f"the terminal {state} status update has final: true",
+              actual=", ".join(f"#{ev.index} final={ev.final}" for ev in terminal), stream=res)
+    a2a.check(not early, expected="no non-terminal status update has final: true",
+              actual=", ".join(f"#{ev.index} {ev.describe()}" for ev in early), stream=res)
+
+
+@pytest.mark.a2a_requirement("closure.interrupted")
+@pytest.mark.a2a_scripted
+@pytest.mark.parametrize("state", INTERRUPTED)
+async def test_interrupted(a2a: Any, state: str) -> None:
+    """R7 (spec contradiction): record whether the stream closes after an interrupted state."""
+    _needs_streaming(a2a)
+    res = await a2a.client.stream_collect(script.build([{"status": "working"},
+                                                        {"status": state}]))
+    last = res.events[-1] if res.events else None
+    reached = last is not None and last.state == state
+    a2a.record(f"{state}: reached", reached)
+    a2a.record(f"{state}: stream", {"closed": "closes", "open-after-terminal": "stays open"}
+               .get(res.end, res.end))
+    if reached and last is not None and last.final is not None:
+        a2a.record(f"{state}: 0.3 final", last.final)
+    a2a.check(reached, expected=f"the stream reaches {state}", actual=a2a.describe(res),
+              stream=res)
+
+
+@pytest.mark.a2a_requirement("closure.get-task-agrees")
+@pytest.mark.a2a_scripted
+@pytest.mark.parametrize("state", TERMINAL)
+async def test_get_task_agrees(a2a: Any, state: str) -> None:
+    """GetTask after the stream reports the terminal state the stream delivered."""
+    _needs_streaming(a2a)
+    res = await a2a.client.stream_collect(_ends_with(state))
+    terminal = res.terminal_events()
+    a2a.check(terminal and res.task_id, expected=f"a task stream ending {state}",
+              actual=a2a.describe(res), stream=res)
+    got = await a2a.client.get_task(res.task_id)
+    a2a.check(got.task is not None and got.state == terminal[0].state,
+              expected=f"GetTask reports {terminal[0].state}", actual=got.describe(), stream=got)

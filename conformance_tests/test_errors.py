@@ -1,0 +1,260 @@
+"""Error handling (STREAMING.md R17-R20, R22; JSON-RPC 2.0 §5.1; S10 §3.3, §11.6).
+
+JSON-RPC dialects are judged on the JSON-RPC code; REST on the HTTP status plus the
+google.rpc.Status body (the client maps its ErrorInfo reason to the JSON-RPC code). Whether an
+error before the first stream event is a JSON body or one SSE error event is R20-silent: both
+are accepted, and which one a server uses is recorded (INFO).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import pytest
+
+from pytest_a2a import script
+from pytest_a2a.dialects import get_dialect
+
+pytestmark = pytest.mark.asyncio
+
+RAISE_AT: dict[str, list[dict[str, Any]]] = {
+    "first": [{"raise": "boom before any event"}],
+    "mid": [{"status": "working"}, {"artifact": {"id": "a1", "text": "x"}},
+            {"raise": "boom mid-stream"}],
+}
+
+
+def _needs_streaming(a2a: Any) -> None:
+    """Streaming scenarios apply only to agents whose card declares streaming (R18)."""
+    if (a2a.card.get("capabilities") or {}).get("streaming") is not True:
+        a2a.unsupported("the agent card does not declare capabilities.streaming: true (R18)")
+
+
+def _unknown_id() -> str:
+    return f"no-such-task-{uuid.uuid4().hex}"
+
+
+def _code(err: Any, res: Any = None) -> str:
+    if err is None:
+        return f"no error: {res.describe()}" if res is not None else "no error"
+    http = f" (HTTP {err.http_status})" if err.http_status is not None else ""
+    return f"{err.code}{http} {err.reason or ''} {err.message[:120]!r}"
+
+
+def _check_code(a2a: Any, res: Any, err: Any, code: int, rest_status: int) -> None:
+    """JSON-RPC: the code; REST: the HTTP status (JSON error body) and the reason's code."""
+    if a2a.binding == "rest":
+        # http_status None: one SSE error event in a 200 stream (R20 allows that form too)
+        a2a.check(err is not None and err.http_status in (rest_status, None) and err.code == code,
+                  expected=f"HTTP {rest_status} with a google.rpc.Status body meaning {code}",
+                  actual=_code(err, res), stream=res)
+    else:
+        a2a.check(err is not None and err.code == code, expected=f"JSON-RPC error {code}",
+                  actual=_code(err, res), stream=res)
+
+
+def _bad_stream_body(a2a: Any) -> dict[str, Any]:
+    """A streaming request whose message lacks its required ``parts`` (both versions)."""
+    dialect = get_dialect(a2a.dialect)
+    message = dialect.user_message("x")
+    del message["parts"]
+    req = dialect.build("stream", params={"message": message})
+    body: dict[str, Any] = json.loads(req.body or b"{}")
+    return body
+
+
+async def _bad_stream(a2a: Any) -> Any:
+    dialect = get_dialect(a2a.dialect)
+    path = "/message:stream" if dialect.is_rest else ""
+    async with a2a.client.raw_stream("POST", path, json_body=_bad_stream_body(a2a)) as call:
+        return await call.collect()
+
+
+# -- agent exceptions ---------------------------------------------------------------------------
+
+
+@pytest.mark.a2a_requirement("errors.exception-ends-stream")
+@pytest.mark.a2a_scripted
+@pytest.mark.parametrize("where", list(RAISE_AT))
+async def test_exception_ends_stream(a2a: Any, where: str) -> None:
+    """An agent exception ends the stream with failed or an error, then closes (bug #8)."""
+    _needs_streaming(a2a)
+    res = await a2a.client.stream_collect(script.build(RAISE_AT[where]))
+    failed = [ev for ev in res.events if ev.kind == "status" and ev.state == "failed"]
+    errors = [ev for ev in res.events if ev.kind == "error"]
+    a2a.check(res.error is not None or failed or errors,
+              expected="a failed status, an in-stream JSON-RPC error, or a JSON error answer",
+              actual=a2a.describe(res) if res.events or res.error else
+              f"nothing: HTTP {res.status_code}, {res.bytes_received} bytes, end={res.end}",
+              stream=res)
+    # never a hang; how promptly it closes after the failed status is closure's business
+    a2a.check(res.end not in ("stalled", "timeout"),
+              expected="the stream ends (no hang after the exception)",
+              actual=f"end={res.end} ({res.end_reason})", stream=res)
+
+
+@pytest.mark.a2a_requirement("errors.exception-task-terminal")
+@pytest.mark.a2a_scripted
+async def test_exception_task_terminal(a2a: Any) -> None:
+    """After a mid-stream agent exception the task is terminal, not working forever."""
+    _needs_streaming(a2a)
+    res = await a2a.client.stream_collect(script.build(RAISE_AT["mid"]))
+    a2a.check(res.task_id, expected="a task stream (the Task precedes the exception)",
+              actual=a2a.describe(res), stream=res)
+    got = await a2a.client.get_task(res.task_id)
+    a2a.check(got.task is not None and got.state in ("failed", "completed", "canceled",
+                                                     "rejected"),
+              expected="GetTask reports a terminal state (failed)", actual=got.describe(),
+              stream=got)
+
+
+# -- protocol errors ----------------------------------------------------------------------------
+
+
+@pytest.mark.a2a_requirement("errors.parse-error")
+async def test_parse_error(a2a: Any) -> None:
+    """JSON-RPC 2.0: unparseable JSON → -32700 with id null (REST: HTTP 400)."""
+    broken = b'{"jsonrpc": "2.0", "id": "x", "method": '
+    if a2a.binding == "rest":
+        res = await a2a.client.raw("POST", "/message:send", body=broken,
+                                   headers={"Content-Type": "application/json"})
+        a2a.check(res.http_status == 400 and isinstance(res.raw, dict) and "error" in res.raw,
+                  expected="HTTP 400 with a JSON error body",
+                  actual=f"HTTP {res.http_status} {res.content_type}: {res.body[:160]!r}",
+                  stream=res)
+        return
+    res = await a2a.client.raw("POST", "", body=broken,
+                               headers={"Content-Type": "application/json"})
+    _check_code(a2a, res, res.error, -32700, 400)
+    a2a.check(isinstance(res.raw, dict) and "id" in res.raw and res.raw["id"] is None,
+              expected='"id": null (the request id is unreadable)',
+              actual=f"id={res.raw.get('id', '(absent)') if isinstance(res.raw, dict) else '-'}",
+              stream=res)
+
+
+@pytest.mark.a2a_requirement("errors.invalid-request")
+async def test_invalid_request(a2a: Any) -> None:
+    """JSON-RPC 2.0: JSON that is not a request object (no method) → -32600."""
+    res = await a2a.client.raw("POST", "", json_body={"jsonrpc": "2.0", "id": "no-method",
+                                                      "params": {}})
+    _check_code(a2a, res, res.error, -32600, 400)
+
+
+@pytest.mark.a2a_requirement("errors.method-not-found")
+async def test_method_not_found(a2a: Any) -> None:
+    """JSON-RPC 2.0: an unknown method → -32601 with the request id."""
+    res = await a2a.client.jsonrpc("tasks/noSuchMethod", {}, rpc_id="unknown-method")
+    _check_code(a2a, res, res.error, -32601, 404)
+    a2a.check(res.response_id == "unknown-method", expected='response id "unknown-method"',
+              actual=f"id={res.response_id!r}", stream=res)
+
+
+@pytest.mark.a2a_requirement("errors.invalid-params")
+async def test_invalid_params(a2a: Any) -> None:
+    """R19/R20: a streaming call with a message without parts → -32602, JSON or SSE error."""
+    _needs_streaming(a2a)
+    res = await _bad_stream(a2a)
+    _check_code(a2a, res, res.rpc_error, -32602, 400)
+
+
+@pytest.mark.a2a_requirement("errors.task-not-found")
+@pytest.mark.parametrize("op", ["get", "cancel"])
+async def test_task_not_found(a2a: Any, op: str) -> None:
+    """R19: get/cancel of an unknown task id → -32001 (REST: 404)."""
+    call = a2a.client.get_task if op == "get" else a2a.client.cancel
+    res = await call(_unknown_id())
+    _check_code(a2a, res, res.error, -32001, 404)
+
+
+@pytest.mark.a2a_requirement("errors.not-cancelable")
+@pytest.mark.a2a_scripted
+async def test_not_cancelable(a2a: Any) -> None:
+    """R17: cancel of a completed task → -32002 (REST: 400), not the Task."""
+    text = script.build([{"status": "completed"}])
+    if (a2a.card.get("capabilities") or {}).get("streaming") is True:
+        # streamed, so the task is completed when we cancel (SendMessage may return early)
+        streamed = await a2a.client.stream_collect(text)
+        task_id, state, shown = streamed.task_id, streamed.last_state(), a2a.describe(streamed)
+    else:
+        sent = await a2a.client.send(text, blocking=True)
+        task_id, state, shown = (sent.task.id if sent.task else None), sent.state, sent.describe()
+    if state != "completed" or not task_id:
+        pytest.skip(f"no completed task to cancel (a precondition, not this requirement): {shown}")
+    res = await a2a.client.cancel(task_id)
+    _check_code(a2a, res, res.error, -32002, 400)
+
+
+@pytest.mark.a2a_requirement("errors.streaming-unsupported")
+async def test_streaming_unsupported(a2a: Any) -> None:
+    """R18: a card without streaming → the streaming method answers -32004."""
+    if (a2a.card.get("capabilities") or {}).get("streaming") is True:
+        a2a.unsupported("the card declares streaming; this applies to agents that do not")
+    res = await a2a.client.stream_collect(a2a.prompt)
+    _check_code(a2a, res, res.rpc_error, -32004, 400)
+    a2a.check(not [ev for ev in res.events if ev.kind != "error"],
+              expected="no stream events, only the error", actual=a2a.describe(res), stream=res)
+
+
+@pytest.mark.a2a_requirement("errors.version-unsupported")
+async def test_version_unsupported(a2a: Any) -> None:
+    """R22: ``A2A-Version: 99.0`` → -32009 (REST: 400), not served as 1.0."""
+    headers = {"A2A-Version": "99.0"}
+    if a2a.binding == "rest":
+        res = await a2a.client.raw("GET", f"/tasks/{_unknown_id()}", headers=headers)
+    else:
+        res = await a2a.client.jsonrpc("GetTask", {"id": _unknown_id()}, headers=headers)
+    _check_code(a2a, res, res.error, -32009, 400)
+
+
+def _envelope_problems(binding: str, res: Any) -> list[str]:
+    problems = []
+    ctype = (res.content_type or "").split(";")[0].strip().lower()
+    if not (ctype == "application/json" or ctype.endswith("+json")):
+        problems.append(f"Content-Type {res.content_type!r}")
+    body = res.raw
+    err = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(err, dict):
+        problems.append(f"body is not a JSON error object: {res.body[:120]!r}")
+        return problems
+    if not isinstance(err.get("code"), int) or not isinstance(err.get("message"), str):
+        problems.append("error lacks an integer code and a string message")
+    if binding != "rest" and (body.get("jsonrpc") != "2.0" or "id" not in body):
+        problems.append('not a JSON-RPC 2.0 envelope ("jsonrpc": "2.0" and "id")')
+    return problems
+
+
+@pytest.mark.a2a_requirement("errors.json-errors")
+@pytest.mark.parametrize("trigger", ["unknown-task", "malformed-json"])
+async def test_json_errors(a2a: Any, trigger: str) -> None:
+    """R19: errors come back as JSON error envelopes, not HTML/plain-text 500s."""
+    if trigger == "unknown-task":
+        res = await a2a.client.get_task(_unknown_id())
+    else:
+        path = "/message:send" if a2a.binding == "rest" else ""
+        res = await a2a.client.raw("POST", path, body=b"{not json",
+                                   headers={"Content-Type": "application/json"})
+    problems = _envelope_problems(a2a.binding, res)
+    form = "a google.rpc.Status JSON body" if a2a.binding == "rest" else "a JSON-RPC error"
+    a2a.check(not problems, expected=f"{form} (application/json)",
+              actual=f"HTTP {res.http_status}: " + "; ".join(problems), stream=res)
+
+
+@pytest.mark.a2a_requirement("errors.pre-stream-error-form")
+async def test_pre_stream_error_form(a2a: Any) -> None:
+    """R20 (silent): record how an error before the first stream event is delivered."""
+    _needs_streaming(a2a)
+    res = await _bad_stream(a2a)
+    if res.end == "json-error":
+        form = "JSON body (HTTP 2xx)"
+    elif res.end == "http-error":
+        form = f"HTTP {res.status_code} {res.content_type}"
+    elif any(ev.kind == "error" for ev in res.events):
+        form = f"SSE error event (HTTP {res.status_code}, then end={res.end})"
+    else:
+        form = f"no error: {a2a.describe(res)}"
+    a2a.record("form", form)
+    a2a.record("code", res.rpc_error.code if res.rpc_error is not None else None)
+    a2a.check(res.rpc_error is not None, expected="an error of some form", actual=form,
+              stream=res)
