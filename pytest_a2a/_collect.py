@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pytest_a2a._outcomes import ITEM_KEY, ItemInfo, static_properties
+from pytest_a2a.expectations import case_id
 
 if TYPE_CHECKING:
     from pytest_a2a._session import A2ARun
@@ -76,9 +77,11 @@ def prepare_items(run: A2ARun, items: list[pytest.Item]) -> None:
         req = requirement_of(run, item, marker)
         callspec = getattr(item, "callspec", None)
         dialect = callspec.params.get("a2a_dialect") if callspec is not None else None
-        info = ItemInfo(req, dialect, run.options.strict)
+        has_dialect = callspec is not None and "a2a_dialect" in callspec.params
+        case = case_id(callspec, (dialect or NO_DIALECT_ID) if has_dialect else None)
+        info = ItemInfo(req, dialect, run.options.strict, case=case)
         if expectations is not None and req is not None:
-            info.deviation = expectations.match(req.id, dialect)
+            info.deviation = expectations.match(req.id, dialect, case)
         item.stash[ITEM_KEY] = info
         item.user_properties.extend(static_properties(info))
         if item.get_closest_marker("a2a_scripted") is not None:

@@ -8,8 +8,10 @@
 | INFO   | info (never fails)               | info              |
 
 An expectation-file entry turns a check failure into ``expected-failure`` and a pass into
-``unexpected-pass`` (a failure). Exceptions that are not check failures (scenario or client
-bugs) are ``error`` whatever the level: the suite must never hide its own breakage.
+``unexpected-pass`` (a failure); an ``intermittent`` entry leaves a pass ``passed``, noted as
+such (word ``PASSED (intermittent)``, row ``intermittent``), since a flaky bug that did not
+show up this time says nothing about a fix. Exceptions that are not check failures (scenario
+or client bugs) are ``error`` whatever the level: the suite must never hide its own breakage.
 The outcome travels on the report (``report.a2a_outcome``) and in ``user_properties`` so it
 crosses xdist and lands in ``--junitxml``.
 """
@@ -43,9 +45,11 @@ _STATUS: dict[str, tuple[str, str, str, dict[str, bool]]] = {
     "unsupported": ("skipped", "s", "UNSUPPORTED", {"yellow": True}),
     "info": ("passed", ".", "INFO", {"green": True}),
 }
+#: terminal status of a pass covered by an intermittent expectation entry
+_INTERMITTENT_PASS = ("passed", ".", "PASSED (intermittent)", {"green": True})
 #: user_properties keys written by the plugin (also the junitxml property names)
-PROP_KEYS = ("requirement", "level", "dialect", "spec", "outcome", "expectation", "message",
-             "observations", "transcript")
+PROP_KEYS = ("requirement", "level", "dialect", "case", "spec", "outcome", "expectation",
+             "intermittent", "message", "observations", "transcript")
 
 
 @dataclass
@@ -55,6 +59,7 @@ class ItemInfo:
     requirement: Requirement | None
     dialect: str | None
     strict: bool
+    case: str = ""  # callspec id without the dialect ("" = not parametrized otherwise)
     deviation: Deviation | None = None
     checker: Checker | None = None  # set by the ``a2a`` fixture
     extra: dict[str, Any] = field(default_factory=dict)
@@ -75,6 +80,8 @@ def static_properties(info: ItemInfo) -> list[tuple[str, str]]:
             props.append(("spec", info.requirement.spec))
     if info.dialect:
         props.append(("dialect", info.dialect))
+    if info.case:
+        props.append(("case", info.case))
     return props
 
 
@@ -106,7 +113,7 @@ def grade(info: ItemInfo, rep: pytest.TestReport, exc: BaseException | None) -> 
     if rep.skipped and not hasattr(rep, "wasxfail"):
         return "unsupported" if _skip_reason(rep).startswith(UNSUPPORTED_PREFIX) else "skipped"
     if rep.passed:
-        if info.deviation is not None:
+        if info.deviation is not None and not info.deviation.intermittent:
             return "unexpected-pass"
         return "info" if info.level == "INFO" else "passed"
     if hasattr(rep, "wasxfail"):  # a plain pytest xfail marker: leave pytest's verdict alone
@@ -140,23 +147,33 @@ def apply(item: pytest.Item, info: ItemInfo, rep: pytest.TestReport,
     elif outcome == "expected-failure":
         assert info.deviation is not None
         rep.outcome = "skipped"
-        rep.wasxfail = "expected failure: " + info.deviation.describe()
+        rep.wasxfail = ("expected failure" + (" (intermittent)" if info.deviation.intermittent
+                                              else "") + ": " + info.deviation.describe())
     elif outcome == "info":
         rep.outcome = "passed"
         rep.longrepr = None
     elif outcome == "unexpected-pass":
         assert info.deviation is not None and info.requirement is not None
+        where = ", ".join(([info.dialect] if info.dialect else [])
+                          + ([f"case {info.case}"] if info.case else []))
         message = (
             f"unexpected pass: [{info.requirement.level}] {info.requirement.id}"
-            f"{f' ({info.dialect})' if info.dialect else ''} passed, but the expectation file "
+            f"{f' ({where})' if where else ''} passed, but the expectation file "
             f"lists it as failing: {info.deviation.describe()}\n"
             "The implementation was fixed (or the entry is wrong): remove the entry from the "
             "expectation file."
         )
         rep.outcome = "failed"
         rep.longrepr = message
-    if info.deviation is not None and outcome in ("expected-failure", "unexpected-pass"):
-        props.append(("expectation", info.deviation.describe()))
+    deviation = info.deviation
+    if deviation is not None and (
+        outcome in ("expected-failure", "unexpected-pass")
+        or (deviation.intermittent and outcome in ("passed", "info"))
+    ):
+        props.append(("expectation", deviation.describe()))
+        if deviation.intermittent:
+            props.append(("intermittent", "true"))
+            rep.a2a_intermittent = True  # type: ignore[attr-defined]
     if message:
         props.append(("message", message))
     checker = info.checker
@@ -178,6 +195,9 @@ def _headline(exc: BaseException | None) -> str:
 
 def teststatus(rep: pytest.TestReport) -> tuple[str, str, str | tuple[str, dict[str, bool]]] | None:
     outcome = getattr(rep, "a2a_outcome", None)
+    if outcome == "passed" and getattr(rep, "a2a_intermittent", False):
+        category, letter, word, markup = _INTERMITTENT_PASS
+        return category, letter, (word, markup)
     status = _STATUS.get(outcome) if isinstance(outcome, str) else None
     if status is None:
         return None

@@ -3,6 +3,10 @@
 The command runs in its own process group (so a wrapper script's children die with it), with
 stdout+stderr captured to a log file whose tail is shown whenever something goes wrong.
 Readiness = its agent card answers HTTP 200, within a deadline derived from ``--a2a-timeout``.
+
+The server lives in its own session, so a signal that ends pytest never reaches it. Ctrl-C
+already unwinds into the teardown that stops it; while it runs, SIGTERM and SIGHUP (CI
+cancelling a job, a closed terminal) are made to take that same path (``_SignalGuard``).
 """
 
 from __future__ import annotations
@@ -14,8 +18,11 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 import httpx
 
@@ -25,6 +32,58 @@ LOG_TAIL_LINES = 40
 
 class BootError(RuntimeError):
     """The server command did not become ready (message includes its log tail)."""
+
+
+class Terminated(KeyboardInterrupt):
+    """pytest got SIGTERM/SIGHUP while it ran the server: unwind like Ctrl-C, so the normal
+    teardown (and ``config`` cleanup) stops the server and the run ends as interrupted."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        name = signal.Signals(signum).name
+        super().__init__(f"pytest-a2a: received {name}; stopping the run and the a2a server")
+
+
+_GUARDED = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+class _SignalGuard:
+    """Turns SIGTERM/SIGHUP into ``Terminated`` while a ``ServerProcess`` runs.
+
+    Installed only from the main thread (Python's rule) and only over the default action: a
+    signal someone else handles or ignores (``nohup``) keeps its meaning. A second signal
+    before teardown began means "now": the group is SIGKILLed and the signal delivered again
+    under the previous handler. Signals during ``stop()`` are ignored: teardown is already
+    under way, and interrupting it is what would orphan the server.
+    """
+
+    def __init__(self, server: ServerProcess) -> None:
+        self.server = server
+        self.previous: dict[int, Any] = {}
+        self.received: int | None = None
+
+    def install(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for signum in _GUARDED:
+            if signal.getsignal(signum) is signal.SIG_DFL:
+                self.previous[signum] = signal.signal(signum, self._handle)
+
+    def restore(self) -> None:
+        previous, self.previous = self.previous, {}
+        for signum, handler in previous.items():
+            if signal.getsignal(signum) == self._handle:  # never clobber a later handler
+                signal.signal(signum, handler)
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.server.stopping:
+            return  # teardown already under way: let it finish
+        if self.received is None:
+            self.received = signum
+            raise Terminated(signum)
+        self.server.kill_now()
+        self.restore()
+        signal.raise_signal(signum)
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -49,6 +108,9 @@ class ServerProcess:
         fd, log_name = tempfile.mkstemp(prefix="a2a-server-", suffix=".log")
         self.log_path = Path(log_name)
         self._log = os.fdopen(fd, "wb")
+        self.stopping = False
+        self._guard = _SignalGuard(self)
+        self._guard.install()  # before Popen: no window where a SIGTERM orphans the server
         try:
             self.proc = subprocess.Popen(
                 self.argv,
@@ -57,8 +119,11 @@ class ServerProcess:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # own process group: killed as a whole
             )
-        except OSError as exc:
+        except BaseException as exc:
+            self._guard.restore()
             self._log.close()
+            if not isinstance(exc, OSError):
+                raise
             raise BootError(f"--a2a-server-cmd: cannot start {self.command!r}: {exc}") from None
         self.pid = self.proc.pid
 
@@ -103,8 +168,22 @@ class ServerProcess:
     def alive(self) -> bool:
         return self.proc.poll() is None
 
+    def kill_now(self) -> None:
+        """SIGKILL the whole group without waiting (safe inside a signal handler)."""
+        pid = getattr(self, "pid", None)  # None: the signal came before Popen returned
+        if pid is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)
+
     def stop(self, grace: float = 3.0) -> None:
         """SIGTERM the process group, SIGKILL it after ``grace`` seconds; close the log."""
+        self.stopping = True
+        try:
+            self._stop(grace)
+        finally:
+            self._guard.restore()
+
+    def _stop(self, grace: float) -> None:
         if self.proc.poll() is None:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self.pid, signal.SIGTERM)

@@ -90,7 +90,8 @@ def _row(row: dict[str, Any], reqs: dict[str, Any]) -> str:
     if req.get("text"):
         detail.append(f'<div class="txt">{_e(req["text"])} {_e(req.get("spec", ""))}</div>')
     if row["expectation"]:
-        detail.append(f"<div>expectation: {_e(row['expectation'])}</div>")
+        kind = "intermittent expectation" if row.get("intermittent") else "expectation"
+        detail.append(f"<div>{kind}: {_e(row['expectation'])}</div>")
     if row["message"]:
         detail.append(f"<pre>{_e(row['message'])}</pre>")
     if row["transcript"] and row["transcript"] not in (row["message"] or ""):
@@ -104,10 +105,12 @@ def _row(row: dict[str, Any], reqs: dict[str, Any]) -> str:
     cell = (f'<details{" open" if outcome in _FAILING else ""}><summary>{summary_text or "details"}'
             f"</summary>{''.join(detail)}<div class=\"txt\">{_e(row['nodeid'])}</div></details>"
             if detail or outcome in _OPEN else f'<span class="txt">{_e(row["nodeid"])}</span>')
+    case = f" [{_e(row['case'])}]" if row.get("case") else ""
     return (
         f'<tr data-level="{_e(row["level"] or "none")}" data-outcome="{_e(outcome)}">'
         f'<td class="req">{_e(row["requirement"] or "-")}</td><td>{_e(row["level"] or "-")}</td>'
-        f'<td>{_e(row["dialect"] or "-")}</td><td class="o o-{_e(outcome)}">{_e(outcome)}</td>'
+        f'<td>{_e(row["dialect"] or "-")}{case}</td>'
+        f'<td class="o o-{_e(outcome)}">{_e(outcome)}</td>'
         f'<td class="n">{row["duration"]:.3f}s</td><td>{cell}</td></tr>'
     )
 

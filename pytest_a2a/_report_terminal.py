@@ -38,6 +38,8 @@ def write_summary(run: A2ARun, tr: Any) -> None:
              [r for r in rows if r.outcome == "non-strict"])
     _listing(tr, "expected failures (expectation file)",
              [r for r in rows if r.outcome == "expected-failure"])
+    _listing(tr, "intermittent expectations that passed this run (entry stays; see its reason)",
+             [r for r in rows if r.intermittent and r.outcome in ("passed", "info")])
     opts = run.options
     for label, path in (("json report", opts.report_json), ("html report", opts.report_html)):
         if path is not None:
@@ -54,7 +56,9 @@ def _listing(tr: Any, title: str, rows: list[Any], red: bool = False) -> None:
     by_req: dict[str, list[str]] = {}
     for row in rows:
         key = f"[{row.level}] {row.requirement}" if row.requirement else row.nodeid
-        by_req.setdefault(key, []).append(f"{row.dialect or '-'}:{row.outcome}")
+        case = f"[{row.case}]" if row.case else ""
+        flaky = " (intermittent)" if row.intermittent and row.outcome == "expected-failure" else ""
+        by_req.setdefault(key, []).append(f"{row.dialect or '-'}{case}:{row.outcome}{flaky}")
     tr.write_line(f"{title}:", red=red, bold=red)
     for i, (key, where) in enumerate(sorted(by_req.items())):
         if i == _LIST_MAX:

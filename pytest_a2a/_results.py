@@ -34,6 +34,8 @@ class Row:
     transcript: str = ""
     observations: dict[str, Any] = field(default_factory=dict)
     expectation: str = ""
+    case: str = ""  # test id without the dialect, what an expectation's ``cases`` names
+    intermittent: bool = False  # the matching expectation entry is ``intermittent``
 
     @property
     def failing(self) -> bool:
@@ -51,6 +53,8 @@ class Row:
             "transcript": self.transcript,
             "observations": self.observations,
             "expectation": self.expectation,
+            "case": self.case,
+            "intermittent": self.intermittent,
         }
 
 
@@ -68,6 +72,10 @@ class Collector:
                 setattr(row, key, str(value))
             elif key == "expectation":
                 row.expectation = str(value)
+            elif key == "case":
+                row.case = str(value)
+            elif key == "intermittent":
+                row.intermittent = str(value) == "true"
             elif key == "transcript":
                 row.transcript = str(value)
             elif key == "observations":
@@ -125,6 +133,8 @@ def summary(run: A2ARun) -> dict[str, Any]:
                                            if r.outcome == "non-strict"}),
         "unexpected_passes": sorted({r.requirement or r.nodeid for r in rows
                                      if r.outcome == "unexpected-pass"}),
+        "intermittent_passes": sorted({r.requirement or r.nodeid for r in rows
+                                       if r.intermittent and r.outcome in ("passed", "info")}),
         "passed": not any(r.failing for r in rows),
     }
 

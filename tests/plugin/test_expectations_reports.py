@@ -73,7 +73,7 @@ def test_expected_failure_and_unexpected_pass(a2a_project: pytest.Pytester, targ
      "*(demo.old): the requirement does not apply to ['v1.0-rest']*"),
     ('[[deviation]]\nrequirement = "demo.must"\n', "*(demo.must): 'reason' is required*"),
     ('[[deviation]]\nrequirement = "demo.must"\nreason = "x"\nurl = "y"\n',
-     "*unknown key(s) url; valid keys: dialects, link, reason, requirement*"),
+     "*unknown key(s) url; valid keys: cases, dialects, intermittent, link, reason, requirement*"),
 ])
 def test_bad_expectation_file_is_usage_error(a2a_project: pytest.Pytester, body: str,
                                              message: str) -> None:
