@@ -12,7 +12,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from pytest_a2a.card import CARD_PATH
+from pytest_a2a.card import CARD_PATH, interfaces_of
+from pytest_a2a.client import A2AClient
 
 pytestmark = pytest.mark.asyncio
 
@@ -113,16 +114,53 @@ def _answer_shape(dialect: str, body: Any) -> str | None:
         f"1.0 result without exactly one of task/message (members {sorted(result)[:6]})"
 
 
-@pytest.mark.a2a_requirement("card.interface-answers")
-async def test_interface_answers(a2a: Any) -> None:
-    """R21/R22: the declared interface answers SendMessage in its binding and version."""
-    res = await a2a.client.send(a2a.prompt)
-    a2a.check(res.ok, expected=f"a successful {BINDINGS[a2a.dialect]} answer at {a2a.url}",
-              actual=res.describe(), stream=res)
+def _declared(card: dict[str, Any], card_url: str, dialect: str) -> list[str]:
+    """Every URL the card declares for ``dialect``, in card order (not only the first one,
+    which the plugin picked): each entry is classified on its own by ``interfaces_of``."""
+    entries = card.get("supportedInterfaces")
+    extra = card.get("additionalInterfaces")
+    singles: list[dict[str, Any]] = [
+        {"supportedInterfaces": [e]} for e in (entries if isinstance(entries, list) else [])]
+    singles.append({k: card[k] for k in ("protocolVersion", "url", "preferredTransport")
+                    if k in card})
+    singles += [{"protocolVersion": card.get("protocolVersion"), "additionalInterfaces": [e]}
+                for e in (extra if isinstance(extra, list) else [])]
+    found = [interfaces_of(one, card_url).get(dialect) for one in singles]
+    return list(dict.fromkeys(url for url in found if url))
+
+
+async def _answers(a2a: Any, client: Any, url: str) -> tuple[str | None, Any]:
+    """(the problem with ``url``'s SendMessage answer in this dialect or None, the call)."""
+    res = await client.send(a2a.prompt)
+    if not res.ok:
+        return f"{url}: {res.describe()}", res
     shape = _answer_shape(a2a.dialect, res.raw)
-    a2a.check(shape is None, expected=f"a {a2a.dialect} SendMessage result", actual=shape,
-              stream=res)
-    if a2a.binding == "jsonrpc":
-        a2a.check(res.response_id == res.request_id,
-                  expected=f"response id {res.request_id!r}", actual=repr(res.response_id),
-                  stream=res)
+    if shape is not None:
+        return f"{url}: {shape}", res
+    if a2a.binding == "jsonrpc" and res.response_id != res.request_id:
+        return f"{url}: response id {res.response_id!r} for request id {res.request_id!r}", res
+    return None, res
+
+
+@pytest.mark.a2a_requirement("card.interface-answers")
+async def test_interface_answers(a2a: Any, a2a_target: Any) -> None:
+    """R21/R22: every interface the card declares for this dialect (the one the plugin uses
+    and any further entry) answers SendMessage in its binding and version."""
+    urls = list(dict.fromkeys([a2a.url, *_declared(a2a.card, a2a_target.card_url, a2a.dialect)]))
+    a2a.record("declared interfaces", urls)
+    problems, failing = [], None
+    for url in urls:
+        if url == a2a.url:
+            problem, res = await _answers(a2a, a2a.client, url)
+        else:
+            other = A2AClient(url, dialect=a2a.dialect, budget=a2a.budget,
+                              headers=dict(a2a.headers))
+            async with other:
+                problem, res = await _answers(a2a, other, url)
+        if problem is not None:
+            problems.append(problem)
+            failing = failing or res
+    a2a.check(not problems,
+              expected=f"a successful {a2a.dialect} ({BINDINGS[a2a.dialect]}) SendMessage answer "
+                       f"at each declared interface: {', '.join(urls)}",
+              actual="; ".join(problems), stream=failing)

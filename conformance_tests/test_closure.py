@@ -1,4 +1,5 @@
-"""Terminal-state closure (STREAMING.md R5, R7, R8; S10 §3.1.2, §11.7).
+"""Terminal-state closure (STREAMING.md R5, R7, R8; S10 §3.1.2, §11.7), and the 0.3 ``final``
+flag on the status that ends a stream.
 
 "Promptly" is the budget's ``close_grace``: ``collect()`` reports ``open-after-terminal`` when a
 stream is still open that long after its terminal event, so no scenario here sleeps.
@@ -96,6 +97,27 @@ async def test_interrupted(a2a: Any, state: str) -> None:
         a2a.record(f"{state}: 0.3 final", last.final)
     a2a.check(reached, expected=f"the stream reaches {state}", actual=a2a.describe(res),
               stream=res)
+
+
+@pytest.mark.a2a_requirement("closure.final-on-interrupted")
+@pytest.mark.a2a_scripted
+@pytest.mark.parametrize("state", INTERRUPTED)
+async def test_final_on_interrupted(a2a: Any, state: str) -> None:
+    """R8: a 0.3 stream that ends on an interrupted state marks that last status final."""
+    _needs_streaming(a2a)
+    res = await a2a.client.stream_collect(script.build([{"status": "working"},
+                                                        {"status": state}]))
+    reached = [ev for ev in res.by_kind("status") if ev.state == state]
+    a2a.check(reached, expected=f"a status update to {state} (precondition)",
+              actual=a2a.describe(res), stream=res)
+    a2a.record(f"{state}: stream", res.end)
+    if res.end != "closed":  # R7 lets the stream stay open: then nothing is final yet
+        a2a.unsupported(f"the stream stays open after {state} (end={res.end}); R7 allows it, "
+                        "and final: true is judged only on a stream that ends there")
+    last = reached[-1]
+    a2a.check(last.final is True,
+              expected=f"the {state} status update that ends the stream has final: true",
+              actual=f"#{last.index} {last.describe()} final={last.final}", stream=res)
 
 
 @pytest.mark.a2a_requirement("closure.get-task-agrees")

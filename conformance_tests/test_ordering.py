@@ -98,6 +98,42 @@ async def test_task_first_v03(a2a: Any) -> None:
               expected="the first event is a Task", actual=a2a.describe(res), stream=res)
 
 
+async def _followup_first(a2a: Any) -> None:
+    """A follow-up message continuing an input-required task gets a stream of its own, and
+    that stream is a task stream like any other: it starts with the Task."""
+    first = await a2a.client.stream_collect(script.build([{"status": "input-required"}]))
+    ids = next((ev for ev in first.events if ev.task_id and ev.context_id), None)
+    a2a.check(ids is not None and any(ev.is_interrupted for ev in first.events),
+              expected="a task stream reaching input-required (precondition)",
+              actual=a2a.describe(first), stream=first)
+    assert ids is not None
+    follow_up = script.build([_art("b1"), {"status": "completed"}])
+    res = await a2a.client.stream_collect(follow_up, task_id=ids.task_id,
+                                          context_id=ids.context_id)
+    a2a.check(res.events and res.error is None,
+              expected="the follow-up message is accepted and streamed (precondition)",
+              actual=a2a.describe(res), stream=res)
+    a2a.check(res.events[0].kind == "task",
+              expected="the follow-up's stream starts with the Task",
+              actual=a2a.describe(res), stream=res)
+
+
+@pytest.mark.a2a_requirement("ordering.followup-task-first")
+@pytest.mark.a2a_scripted
+async def test_followup_task_first(a2a: Any) -> None:
+    """R5: every 1.0 task stream starts with the Task, a follow-up message's stream included."""
+    _needs_streaming(a2a)
+    await _followup_first(a2a)
+
+
+@pytest.mark.a2a_requirement("ordering.followup-task-first-0.3")
+@pytest.mark.a2a_scripted
+async def test_followup_task_first_v03(a2a: Any) -> None:
+    """R6: the 0.3 proto's 'should' for task streams holds for a follow-up's stream too."""
+    _needs_streaming(a2a)
+    await _followup_first(a2a)
+
+
 def _rejected_script(res: Any) -> str | None:
     """The agent's reason when it rejected the script itself (CONFORMANCE-AGENT.md: an agent
     that cannot perform a step ends the task ``rejected`` naming the problem)."""

@@ -142,9 +142,17 @@ class ServerProcess:
         )
 
     def wait_ready(self, deadline_s: float, headers: dict[str, str] | None = None) -> None:
-        """Poll the agent card until HTTP 200; raise ``BootError`` on death or timeout."""
+        """Poll the agent card until HTTP 200; raise ``BootError`` on death or timeout.
+
+        Readiness accepts every card path discovery accepts (current and legacy), so a server
+        that serves its card only at the legacy path still boots and gets an honest verdict
+        on ``card.well-known`` instead of aborting the whole run.
+        """
+        from pytest_a2a.card import card_urls
+
         end = time.monotonic() + deadline_s
         last = "no answer yet"
+        candidates = card_urls(self.url)
         with httpx.Client(headers=headers, timeout=1.0) as client:
             while True:
                 code = self.proc.poll()
@@ -152,10 +160,11 @@ class ServerProcess:
                     raise BootError(self._why(
                         f"--a2a-server-cmd exited with status {code} before it was ready"))
                 try:
-                    resp = client.get(self.url + CARD_PATH)
-                    if resp.status_code == 200:
-                        return
-                    last = f"HTTP {resp.status_code} from {CARD_PATH}"
+                    for candidate in candidates:
+                        resp = client.get(candidate)
+                        if resp.status_code == 200:
+                            return
+                        last = f"HTTP {resp.status_code} from {candidate}"
                 except httpx.HTTPError as exc:
                     last = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                 if time.monotonic() >= end:

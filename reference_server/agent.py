@@ -44,7 +44,7 @@ async def _perform(emitter: Emitter, step: contract.Step) -> bool:
     """One step; True when it ended the script (terminal or interrupted status)."""
     match step:
         case contract.Status(state=state, text=text):
-            await emitter.status(state, text)
+            await emitter.status(state, text, scripted=True)
             return step.ends_script
         case contract.Artifact(id=aid, text=text, append=append, last=last, name=name):
             await emitter.artifact(aid, text, append=append, last=last, name=name)

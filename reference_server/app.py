@@ -10,7 +10,7 @@ from typing import Any
 
 from starlette.requests import Request
 
-from reference_server.card import agent_card
+from reference_server.card import LEGACY_CARD_PATH, V03_ONLY_PATH, agent_card
 from reference_server.errors import INTERNAL_ERROR, A2AError
 from reference_server.http_io import json_response
 from reference_server.jsonrpc import JsonRpcEndpoint
@@ -45,11 +45,18 @@ class ReferenceApp:
 
     async def _route(self, request: Request) -> Any:
         path = request.url.path
-        if path == CARD_PATH:
+        legacy = self.options.fault("card-legacy-path")
+        if path == (LEGACY_CARD_PATH if legacy else CARD_PATH):
             base = f"{request.url.scheme}://{request.url.netloc}"
             return json_response(agent_card(base, self.options))
         if path == "/" and request.method == "POST":
             return await self.jsonrpc.handle(request)
+        if (
+            path == V03_ONLY_PATH
+            and request.method == "POST"
+            and self.options.fault("interface-dialect-mismatch")
+        ):
+            return await self.jsonrpc.handle(request, version="0.3")  # ignores A2A-Version
         return await self.rest.handle(request)
 
     def _internal(self, request: Request, exc: Exception) -> Any:

@@ -1,4 +1,8 @@
-"""The agent card: 1.0 ``supportedInterfaces`` plus the v0.3 top-level fields."""
+"""The agent card: 1.0 ``supportedInterfaces`` plus the v0.3 top-level fields.
+
+The card faults (``card-incomplete``, ``interface-dialect-mismatch``) change it here; where it
+is served (``card-legacy-path``) is the app's business.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ from typing import Any
 from reference_server.options import Options
 
 VERSION = "0.1.0"
+LEGACY_CARD_PATH = "/.well-known/agent.json"  # fault card-legacy-path: the ≤0.2 path
+V03_ONLY_PATH = "/v03"  # fault interface-dialect-mismatch: declared 1.0, speaks 0.3
 
 
 def agent_card(base: str, options: Options) -> dict[str, Any]:
@@ -14,7 +20,7 @@ def agent_card(base: str, options: Options) -> dict[str, Any]:
     streaming = not (
         options.variant("no-streaming") or options.fault("streaming-capability-ignored")
     )
-    return {
+    card: dict[str, Any] = {
         "name": "pytest-a2a reference server",
         "description": (
             "In-memory A2A server that runs the a2a-conformance/1 script agent in three "
@@ -47,3 +53,11 @@ def agent_card(base: str, options: Options) -> dict[str, Any]:
             }
         ],
     }
+    if options.fault("interface-dialect-mismatch"):  # a second, lying 1.0 JSONRPC entry
+        card["supportedInterfaces"].append(
+            {"url": base + V03_ONLY_PATH, "protocolBinding": "JSONRPC", "protocolVersion": "1.0"}
+        )
+    if options.fault("card-incomplete"):
+        for key in ("description", "defaultInputModes", "defaultOutputModes"):
+            del card[key]
+    return card

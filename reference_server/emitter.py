@@ -21,6 +21,9 @@ from reference_server.model import (
 from reference_server.options import Options
 from reference_server.store import TaskRecord
 
+#: fault store-lags-stream: terminal states a script step reports that the store misses
+LAGGED = TERMINAL - {"completed"}
+
 
 class TaskEnded(Exception):
     """The task reached a terminal state elsewhere (cancel): the agent must stop emitting."""
@@ -45,10 +48,17 @@ class Emitter:
         return agent_text(text, self.record.id, self.record.context_id)
 
     async def status(
-        self, state: str, text: str | None = None, *, from_message: bool = False
+        self,
+        state: str,
+        text: str | None = None,
+        *,
+        from_message: bool = False,
+        scripted: bool = False,
     ) -> None:
         record = self.record
         self._check_open()
+        if scripted and state in LAGGED and self.options.fault("store-lags-stream"):
+            record.lagging = record.view()  # GetTask stays at the state before this one
         event = StatusEvent(
             record.id,
             record.context_id,

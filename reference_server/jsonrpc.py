@@ -71,7 +71,8 @@ class JsonRpcEndpoint:
         self.v03 = wire_v03.V03Encoder(service.options)
         self.v10 = wire_v10.V10Encoder(service.options)
 
-    async def handle(self, request: Request) -> ASGIApp:
+    async def handle(self, request: Request, *, version: str | None = None) -> ASGIApp:
+        """Answer one request; ``version`` fixes the dialect instead of ``A2A-Version``."""
         rpc_id: RpcId = None
         streaming = False
         try:
@@ -83,7 +84,7 @@ class JsonRpcEndpoint:
             rpc_id = _readable_id(doc)
             method, params = _envelope(doc)
             checked = not self.options.fault("version-not-checked")
-            version = version_of(request.headers.get("a2a-version"), checked=checked)
+            version = version or version_of(request.headers.get("a2a-version"), checked=checked)
             streaming = method in (STREAMING_10 if version == "1.0" else STREAMING_03)
             if version == "1.0":
                 return await self._dispatch_10(method, params, rpc_id)

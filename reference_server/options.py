@@ -27,6 +27,21 @@ FAULTS: dict[str, str] = {
         "task streams start with a status update instead of the Task (R5, 1.0; 0.3 too)"
     ),
     "final-flag-missing": "0.3: `final` is false on the terminal status update (R8)",
+    "interrupted-final-false": (
+        "0.3: the status update that ends a stream on input-required/auth-required says"
+        " `final: false` (R8; a2a-sdk 1.3.0)"
+    ),
+    "followup-no-task-first": (
+        "the stream of a follow-up message (same taskId, continuing an input-required task)"
+        " has no Task first: it starts with the agent's first update (R5/R6; a2a-sdk 1.3.0)"
+    ),
+    "reply-stream-open": (
+        "a message-only (`reply`) stream stays open (idle) after its one Message (R5/R6)"
+    ),
+    "store-lags-stream": (
+        "GetTask keeps reporting the state before a failed/canceled/rejected status step of"
+        " the script (streamed, never stored; A2A #373)"
+    ),
     "message-event-in-task": (
         '1.0: a `{"message":T}` step is streamed as a standalone Message event in a task '
         "stream (R5)"
@@ -92,6 +107,17 @@ FAULTS: dict[str, str] = {
     "version-not-checked": "an unsupported `A2A-Version` is served as 1.0 instead of -32009 (R22)",
     "streaming-capability-ignored": (
         "the card says `streaming: false` but streaming methods still stream (R18)"
+    ),
+    "card-legacy-path": (
+        "the card is served only at the ≤0.2 path `/.well-known/agent.json`;"
+        " `/.well-known/agent-card.json` answers 404 (R21/R22)"
+    ),
+    "card-incomplete": (
+        "the card lacks `description`, `defaultInputModes` and `defaultOutputModes` (R21/R22)"
+    ),
+    "interface-dialect-mismatch": (
+        "the card declares a second 1.0 JSONRPC interface at `/v03`, which speaks only 0.3"
+        " (ignores `A2A-Version`) (R22)"
     ),
 }
 

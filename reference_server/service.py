@@ -136,6 +136,8 @@ class Service:
         first: list[Event] = [TaskEvent(view)]
         if self.options.fault("no-task-first"):
             first = [StatusEvent(record.id, record.context_id, view.state, None, now(), False)]
+        if req.message.task_id is not None and self.options.fault("followup-no-task-first"):
+            first = []  # the follow-up's stream starts with the agent's first update
         return StreamPlan(
             first,
             subscriber,
@@ -153,7 +155,8 @@ class Service:
         return record
 
     def get(self, task_id: str) -> TaskView:
-        view = self._existing(task_id).view()
+        record = self._existing(task_id)
+        view = record.view() if record.lagging is None else record.lagging  # store-lags-stream
         if self.options.fault("artifact-mismatch"):
             arts = tuple(
                 ArtifactView(a.artifact_id, a.name, a.last_chunk, a.last_chunk)

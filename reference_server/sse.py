@@ -4,7 +4,7 @@ One ASGI response per stream. It writes whatever the subscriber has buffered in 
 chunk (so a fast reader gets a burst at wire speed), watches for the client leaving (a dropped
 client detaches its subscriber, never cancels the task) and ends the response right after the
 stream's last event. Writer-side faults (``batched-events``, ``no-close-after-terminal``,
-``wrong-content-type``) are branches here.
+``reply-stream-open``, ``wrong-content-type``) are branches here.
 """
 
 from __future__ import annotations
@@ -134,6 +134,8 @@ class SseResponse:
         sub = plan.subscriber
         if sub is None:
             await self._write(send, held)
+            if self.options.fault("reply-stream-open") and plan.record is None:
+                await asyncio.Event().wait()  # a reply stream: idle until the client leaves
             return
         while True:
             out: list[str] = []

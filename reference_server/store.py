@@ -31,6 +31,7 @@ class TaskRecord:
     artifacts: dict[str, ArtifactState] = field(default_factory=dict)
     history: list[Msg] = field(default_factory=list)
     runner: asyncio.Task[None] | None = None
+    lagging: TaskView | None = None  # fault store-lags-stream: what GetTask still reports
 
     @property
     def terminal(self) -> bool:

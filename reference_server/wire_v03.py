@@ -1,7 +1,8 @@
 """A2A v0.3 JSON-RPC wire form: ``kind`` discriminators, lowercase states, ``final``.
 
-The faults ``final-flag-missing``, ``mismatched-ids`` and ``timestamp-not-utc`` change the
-encoding here. A ``{"message": T}`` step travels in the status form (legal in 0.3 too).
+The faults ``final-flag-missing``, ``interrupted-final-false``, ``mismatched-ids`` and
+``timestamp-not-utc`` change the encoding here. A ``{"message": T}`` step travels in the
+status form (legal in 0.3 too).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from typing import Any
 
 from reference_server.errors import invalid_params
 from reference_server.model import (
+    INTERRUPTED,
     TERMINAL,
     ArtifactEvent,
     ArtifactView,
@@ -30,6 +32,7 @@ class V03Encoder:
         self.empty_context = options.fault("mismatched-ids")
         self.not_utc = options.fault("timestamp-not-utc")
         self.final_missing = options.fault("final-flag-missing")
+        self.interrupted_not_final = options.fault("interrupted-final-false")
 
     def part(self, part: Part) -> dict[str, Any]:
         if part.text is not None:
@@ -101,7 +104,10 @@ class V03Encoder:
                 "lastChunk": event.last,
             }
         if isinstance(event, StatusEvent):
-            final = event.final and not (self.final_missing and event.state in TERMINAL)
+            final = event.final and not (
+                (self.final_missing and event.state in TERMINAL)
+                or (self.interrupted_not_final and event.state in INTERRUPTED)
+            )
             return {
                 "kind": "status-update",
                 "taskId": event.task_id,

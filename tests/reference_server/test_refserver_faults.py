@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 
 import httpx
 import pytest
-from rs_wire import DEADLINE, Wire, script
+from rs_wire import DEADLINE, Wire, script, text_message
 
 import reference_server
 
@@ -301,6 +301,80 @@ async def _(w: Wire, s: reference_server.RunningServer) -> None:
     card = (await w.client.get(s.url + "/.well-known/agent-card.json")).json()
     assert card["capabilities"]["streaming"] is False
     assert (await w.run(*DONE)).states()[-1] == "completed"
+
+
+@fault("reply-stream-open")
+async def _(w: Wire, s: reference_server.RunningServer) -> None:
+    async with w.open("stream", text=script({"reply": "hi"})) as st:
+        await st.collect(limit=1)
+        assert st.result.kinds() == ["message"] and not await st.closes_within(0.5)
+
+
+@fault("store-lags-stream")
+async def _(w: Wire, s: reference_server.RunningServer) -> None:
+    res = await w.run({"status": "working"}, {"status": "failed"})
+    assert res.closed and res.states()[-1] == "failed"
+    got = await w.result("get", task_id=res.events[0].body["id"])
+    assert got["status"]["state"] == "TASK_STATE_WORKING"
+    done = await w.run(*DONE)  # a completed task is stored as it should be
+    got = await w.result("get", task_id=done.events[0].body["id"])
+    assert got["status"]["state"] == "TASK_STATE_COMPLETED"
+
+
+@fault("card-legacy-path")
+async def _(w: Wire, s: reference_server.RunningServer) -> None:
+    assert (await w.client.get(s.url + "/.well-known/agent-card.json")).status_code == 404
+    legacy = await w.client.get(s.url + "/.well-known/agent.json")
+    assert legacy.status_code == 200 and legacy.json()["name"] == "pytest-a2a reference server"
+
+
+@fault("card-incomplete")
+async def _(w: Wire, s: reference_server.RunningServer) -> None:
+    card = (await w.client.get(s.url + "/.well-known/agent-card.json")).json()
+    missing = {"description", "defaultInputModes", "defaultOutputModes"}
+    assert not missing & set(card) and card["supportedInterfaces"] and card["skills"]
+
+
+@fault("interface-dialect-mismatch")
+async def _(w: Wire, s: reference_server.RunningServer) -> None:
+    card = (await w.client.get(s.url + "/.well-known/agent-card.json")).json()
+    first, *_, extra = card["supportedInterfaces"]
+    assert first["url"] == s.url + "/"  # the good interface is still the preferred one
+    assert extra == {"url": s.url + "/v03", "protocolBinding": "JSONRPC", "protocolVersion": "1.0"}
+    message = {"message": text_message("v1.0-jsonrpc", "hi")}
+    body = {"jsonrpc": "2.0", "id": 1, "method": "SendMessage", "params": message}
+    r = await w.client.post(extra["url"], json=body, headers={"A2A-Version": "1.0"})
+    assert r.json()["error"]["code"] == -32601  # served as 0.3 despite A2A-Version: 1.0
+    message = {"message": text_message("v0.3-jsonrpc", "hi")}
+    body = {"jsonrpc": "2.0", "id": 2, "method": "message/send", "params": message}
+    r = await w.client.post(extra["url"], json=body, headers={"A2A-Version": "1.0"})
+    assert r.json()["result"]["kind"] == "task"  # it does speak 0.3
+    r = await w.client.post(s.url + "/", json=body)  # and the root is untouched
+    assert r.json()["result"]["kind"] == "task"
+
+
+@fault("followup-no-task-first")
+async def _(w: Wire, s: reference_server.RunningServer) -> None:
+    first = await w.run({"status": "input-required"})
+    task = first.events[0].body
+    assert first.kinds()[0] == "task"  # a new task's stream is fine
+    res = await w.run(
+        {"artifact": {"id": "b", "text": "y"}},
+        {"status": "completed"},
+        task_id=task["id"],
+        context_id=task["contextId"],
+    )
+    assert res.kinds() == ["artifact", "status"] and res.states() == ["completed"]
+
+
+@fault("interrupted-final-false", "v0.3-jsonrpc")
+async def _(w: Wire, s: reference_server.RunningServer) -> None:
+    for state in ("input-required", "auth-required"):
+        res = await w.run({"status": state})
+        last = res.events[-1]
+        assert res.closed and last.state == state and last.body["final"] is False
+    done = await w.run(*DONE)
+    assert done.events[-1].body["final"] is True  # terminal statuses are unaffected
 
 
 def test_every_fault_has_a_symptom_check() -> None:

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-OWNERS: dict[str, set[str]] = {}
-
-#: Requirements no fault of docs/architecture.md §3 breaks yet: proposed faults (not run).
-PROPOSED: dict[str, set[str]] = {
-    # the card is served only at the legacy /.well-known/agent.json (≤0.2) path
+OWNERS: dict[str, set[str]] = {
+    # discovery falls back to the legacy path, so the run starts; only the path check fails
     "card-legacy-path": {"card.well-known"},
-    # the card lacks defaultInputModes/defaultOutputModes and its supportedInterfaces entries
-    # lack protocolVersion (0.3: no top-level protocolVersion)
     "card-incomplete": {"card.valid"},
-    # the card declares the 1.0 JSON-RPC interface at a URL that speaks only 0.3 (no wrapper
-    # members in results) — a card that lies about its interfaces
+    # an *additional* lying entry: the plugin uses the first (good) one, so only the
+    # scenario that checks every declared interface notices
     "interface-dialect-mismatch": {"card.interface-answers"},
 }

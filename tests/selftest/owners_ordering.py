@@ -11,16 +11,20 @@ OWNERS: dict[str, set[str]] = {
     },
     "duplicate-final": {"ordering.single-terminal"},
     "state-regression": {"ordering.state-machine"},
-    "no-task-first": {"ordering.task-first", "ordering.task-first-0.3"},
+    # every task stream, follow-ups' included
+    "no-task-first": {
+        "ordering.task-first",
+        "ordering.task-first-0.3",
+        "ordering.followup-task-first",
+        "ordering.followup-task-first-0.3",
+    },
+    "followup-no-task-first": {
+        "ordering.followup-task-first",
+        "ordering.followup-task-first-0.3",
+    },
+    "reply-stream-open": {"ordering.message-only", "ordering.message-only-0.3"},
     "message-event-in-task": {"ordering.no-message-in-task"},
     "batched-events": {"ordering.incremental-delivery", "ordering.incremental-delivery-0.3"},
     "mismatched-ids": {"ordering.ids-consistent"},
     "rpc-id-mismatch": {"ordering.rpc-id"},
-}
-
-#: Requirements no fault of docs/architecture.md §3 breaks yet: proposed faults (not run).
-PROPOSED: dict[str, set[str]] = {
-    # a `reply` (message-only) stream is not closed after its Message (stays open, idle) —
-    # no fault touches message-only streams today.
-    "reply-stream-open": {"ordering.message-only", "ordering.message-only-0.3"},
 }
