@@ -1,0 +1,250 @@
+"""Slow-consumer backpressure (R4, R12; bug seed #21: a2a-java, a2a-rs, a2a-python, fasta2a).
+
+A raw-socket slow reader (small ``SO_RCVBUF``, tiny paced reads, :mod:`pytest_a2a.slowread`)
+takes a burst of numbered chunks (``"<i> ....."``), so the server's writes really block. The
+pacing is load generation; every judgement compares arrival times or byte counts with
+budget-derived limits, and every wait is bounded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import pytest
+
+from pytest_a2a import script
+from pytest_a2a.client import A2AClient
+from pytest_a2a.slowread import SlowStream
+
+pytestmark = pytest.mark.asyncio
+
+TERMINAL = frozenset({"completed", "failed", "canceled", "rejected"})
+#: Slow phase: 64 bytes every 50 ms (~1.3 KB/s) through an 8 KiB receive buffer.
+SLOW_READ, SLOW_PAUSE, RCVBUF = 64, 0.05, 8192
+#: Bursts of the stall/completeness scenarios: more events than a bounded per-subscriber buffer
+#: (the reference keeps 1024) *after* the kernel's socket buffers (up to ~4 MB) are full, yet
+#: small in bytes (every task's artifact stays in the server for the whole run).
+COUNT, SIZE = 5000, 1024
+#: Memory scenario: 32 MiB in 32 artifacts (so no single huge string is ever built from it),
+#: so one unread copy of it stands far above any bounded buffer.
+MEM_PARTS, MEM_COUNT, MEM_SIZE = 32, 250, 4096
+
+
+def _needs_streaming(a2a: Any) -> None:
+    if (a2a.card.get("capabilities") or {}).get("streaming") is not True:
+        a2a.unsupported("the agent card does not declare capabilities.streaming: true (R18)")
+
+
+def _burst(count: int, size: int, wait: float = 0.0) -> str:
+    """working, burst "bp" (chunk i = "<i> ..."), a tail artifact, [wait_cancel], completed.
+
+    The tail artifact keeps every burst chunk ahead of anything a server holds back for the
+    terminal status (that ordering is R9's business, not this family's)."""
+    steps: list[dict[str, Any]] = [{"status": "working"},
+                                   {"burst": {"id": "bp", "count": count, "bytes": size}},
+                                   {"artifact": {"id": "tail", "text": "end"}}]
+    if wait:
+        steps.append({"wait_cancel": wait})
+    return script.build([*steps, {"status": "completed"}])
+
+
+def _slow(a2a: Any, text: str) -> SlowStream:
+    req = a2a.client.dialect.build("stream", text=text)
+    return SlowStream(a2a.url, req.path, req.body or b"", req.headers, dialect=a2a.dialect,
+                      budget=a2a.budget, rcvbuf=RCVBUF, read_bytes=SLOW_READ, pause=SLOW_PAUSE,
+                      method=req.method, request_id=req.rpc_id)
+
+
+async def _start(slow: SlowStream) -> Any:
+    """The stream's first event, read at full speed (it carries the script), then slow down.
+
+    Skips (not judged) when the server sends nothing while the task runs: delivery as
+    produced is ordering.incremental-delivery's requirement; these scenarios need it."""
+    slow.speed_up()
+    try:
+        first = await slow.next_event(timeout=slow.budget.idle / 2)
+    finally:
+        slow.pace(read_bytes=SLOW_READ, pause=SLOW_PAUSE)
+    if first is None and slow.is_open:
+        pytest.skip("the server sent no event while the task ran (judged by "
+                    "ordering.incremental-delivery); this scenario needs them while it runs")
+    return first
+
+
+def _index(text: str) -> int | None:
+    head, space, _ = text.partition(" ")
+    return int(head) if space and head.isdigit() else None
+
+
+def _streamed(events: list[Any]) -> list[int]:
+    """Burst chunk indices in arrival order (other artifacts and stray chunks ignored)."""
+    return [i for ev in events
+            if ev.artifact_update is not None and ev.artifact_update.artifact.artifact_id == "bp"
+            and (i := _index(ev.artifact_update.artifact.text)) is not None]
+
+
+def _stored(task: Any, size: int) -> list[int]:
+    """Burst chunk indices in a Task's reassembled "bp" artifact (fixed-size chunks)."""
+    text = "".join(a.text for a in task.artifacts if a.artifact_id == "bp")
+    return [i for k in range(0, len(text), size) if (i := _index(text[k:k + size])) is not None]
+
+
+def _gaps(indices: list[int]) -> str:
+    for pos, i in enumerate(indices):
+        if i != pos:
+            return f"position {pos} holds chunk {i} (previous {indices[pos - 1] if pos else None})"
+    return ""
+
+
+@pytest.mark.a2a_requirement("backpressure.no-global-stall")
+@pytest.mark.a2a_scripted
+async def test_no_global_stall(a2a: Any) -> None:
+    """One stalled reader must not stall another task's stream on another connection (#21)."""
+    _needs_streaming(a2a)
+    lead = 0.4  # the other task emits once the slow stream's buffers are surely full
+    limit = lead + max(a2a.budget.close_grace, 0.25)
+    other = script.build([{"sleep": lead}, {"status": "working"},
+                          {"artifact": {"id": "a1", "text": "on time"}}, {"status": "completed"}])
+    async with _slow(a2a, _burst(COUNT, SIZE)) as slow:
+        first = await _start(slow)
+        a2a.check(first is not None, expected="the slow stream starts (precondition)",
+                  actual=slow.result().describe(), stream=slow)
+        res = await a2a.client.stream_collect(other, deadline=time.monotonic() + 2 * limit)
+        slowed = slow.result()
+    term = [ev.t for ev in res.events if ev.state in TERMINAL]
+    a2a.record("other_stream_terminal_s", round(term[0], 3) if term else None)
+    a2a.record("slow_stream_events_meanwhile", len(slowed.events))
+    a2a.check(term and term[0] <= limit,
+              expected=f"another task's stream reaches its terminal status within {limit:.2f}s "
+                       "while one reader is stalled",
+              actual=(f"terminal after {term[0]:.2f}s" if term else "no terminal status; "
+                      + a2a.describe(res)), stream=res)
+
+
+@pytest.mark.a2a_requirement("backpressure.slow-reader-complete")
+@pytest.mark.a2a_scripted
+async def test_slow_reader_complete(a2a: Any) -> None:
+    """R4: in order with no gap, then the rest once it speeds up, or an explicit close after
+    which the task's artifact is whole; never a silently gapped stream (a2a-rs #148)."""
+    _needs_streaming(a2a)
+    wait = round(a2a.budget.idle * 0.8, 3)  # the task stays live for a re-attach after a close
+    async with _slow(a2a, _burst(COUNT, SIZE, wait=wait)) as slow:
+        first = await _start(slow)
+        a2a.check(first is not None, expected="the slow stream starts (precondition)",
+                  actual=slow.result().describe(), stream=slow)
+        await asyncio.sleep(0.3)  # the slow phase (load generation): the server's buffers fill
+        slow.speed_up()
+        whole = await _read_to_tail(slow)
+        res = slow.result()
+        end, flowing = res.end, slow.is_open and slow.now() - _last_t(res) < a2a.budget.idle
+    got = _streamed(res.events)
+    a2a.record("chunks_streamed", len(got))
+    a2a.record("end", "tail received" if whole else end)
+    a2a.check(not _gaps(got),
+              expected="the slow reader's chunks are contiguous from 0, in order (no silent gap)",
+              actual=f"{len(got)} chunks; {_gaps(got)}", stream=res)
+    later = whole or any(ev.state in TERMINAL for ev in res.events)
+    if later:  # the stream went on past the burst: nothing of it may be missing
+        a2a.check(got == list(range(COUNT)),
+                  expected=f"all {COUNT} chunks before anything that follows the burst (the "
+                           "next artifact, the terminal status)",
+                  actual=f"{len(got)} chunks, then {res.events[-1].describe()}", stream=res)
+        return
+    if flowing:  # a slow transport (e.g. 3-byte writes) still delivering in order: not a gap
+        a2a.record("note", "still delivering in order at the stream deadline")
+        return
+    a2a.check(end == "closed",
+              expected="after speeding up, the rest arrives, or the server closes the stream "
+                       "explicitly",
+              actual=f"end={end} ({res.end_reason}) after {len(got)} chunks", stream=res)
+    where, task = await _task_after_close(a2a, res.task_id)
+    stored = _stored(task, SIZE) if task is not None else []
+    a2a.record("recovered_from", where)
+    a2a.check(stored == list(range(COUNT)),
+              expected=f"after the explicit close, {where} holds all {COUNT} chunks in order",
+              actual=f"{len(stored)} chunks; {_gaps(stored) or 'missing the tail'}", stream=res)
+
+
+def _last_t(res: Any) -> float:
+    return res.events[-1].t if res.events else 0.0
+
+
+async def _read_to_tail(slow: Any) -> bool:
+    """Read until the artifact after the burst (True), the stream's end or a stall (False)."""
+    while True:
+        ev = await slow.next_event()
+        if ev is None:
+            return False
+        if ev.artifact_update is not None and ev.artifact_update.artifact.artifact_id == "tail":
+            return True
+
+
+async def _task_after_close(a2a: Any, task_id: str | None) -> tuple[str, Any]:
+    """The task as a re-attach snapshot (it waits for a cancel), else as GetTask."""
+    if task_id is None:
+        return "nothing (the stream named no task)", None
+    big = A2AClient(a2a.url, dialect=a2a.dialect, budget=a2a.budget, headers=a2a.headers,
+                    max_event_bytes=4 * COUNT * SIZE)
+    async with big, big.resubscribe(task_id) as sub:
+        ev = await sub.next_event()
+    if ev is not None and ev.kind == "task":
+        return "the re-attach snapshot", ev.task
+    got = await a2a.client.get_task(task_id)
+    return "GetTask", got.task
+
+
+@pytest.mark.a2a_requirement("backpressure.memory-bounded")
+@pytest.mark.a2a_scripted
+async def test_memory_bounded(a2a: Any) -> None:
+    """Server memory must not grow with what a slow reader has not read (a2a-java #1040).
+
+    While the reader stalls, the (still running) task produces a 32 MiB burst. The server
+    legitimately keeps the task's artifact (GetTask returns it); the sustained growth beyond that
+    (the lowest of the last samples, so transient allocations do not count) is what it buffers
+    for the reader, and more than half a second copy of the burst fails. RSS only grows when
+    freed memory cannot be reused, so a miss is possible, a false alarm is not."""
+    _needs_streaming(a2a)
+    before = a2a.server_rss()
+    if before is None:
+        a2a.unsupported("server memory is unknown: the plugin did not boot the server "
+                        "(use --a2a-server-cmd)")
+    burst = MEM_PARTS * MEM_COUNT * MEM_SIZE
+    wait = round(a2a.budget.idle * 0.8, 3)  # the task outlives the measurement
+    steps: list[dict[str, Any]] = [{"status": "working"}]
+    steps += [{"burst": {"id": f"mem-{n}", "count": MEM_COUNT, "bytes": MEM_SIZE}}
+              for n in range(MEM_PARTS)]
+    text = script.build([*steps, {"wait_cancel": wait}, {"status": "completed"}])
+    async with _slow(a2a, text) as slow:
+        first = await _start(slow)
+        a2a.check(first is not None, expected="the slow stream starts (precondition)",
+                  actual=slow.result().describe(), stream=slow)
+        samples = await _sample(a2a, [before], until_stable=burst / 100)
+    growth = min(samples[-5:]) - before
+    excess = growth - burst
+    a2a.record("rss_before_mib", round(before / 2**20, 1))
+    a2a.record("rss_growth_mib", round(growth / 2**20, 1))
+    a2a.record("beyond_artifact_mib", round(excess / 2**20, 1))
+    a2a.record("burst_mib", round(burst / 2**20, 1))
+    a2a.record("in_process", a2a.in_process)
+    a2a.check(excess <= burst / 2,
+              expected=f"while a reader lags a {burst / 2**20:.0f} MiB burst, server memory grows "
+                       f"by the stored artifact plus less than {burst / 2**21:.0f} MiB",
+              actual=f"RSS grew {growth / 2**20:.1f} MiB: {excess / 2**20:.1f} MiB beyond the "
+                     "artifact", stream=slow.result())
+
+
+async def _sample(a2a: Any, samples: list[int], *, seconds: float | None = None,
+                  until_stable: float | None = None) -> list[int]:
+    """Sample server RSS every 50 ms for ``seconds``, or until 5 samples in a row moved less
+    than ``until_stable`` bytes (bounded by the budget's idle limit either way)."""
+    stop = time.monotonic() + (seconds if seconds is not None else a2a.budget.idle)
+    while time.monotonic() < stop:
+        await asyncio.sleep(0.05)  # the sampling interval, not a wait for a result
+        samples.append(a2a.server_rss() or samples[-1])
+        recent = samples[-5:]
+        if until_stable is not None and len(recent) == 5 \
+                and max(recent) - min(recent) < until_stable:
+            break
+    return samples

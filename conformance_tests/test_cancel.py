@@ -1,0 +1,117 @@
+"""Cancel while streams are open (R17 with R5/R8/R12; bugs #10-#12).
+
+The task parks in ``wait_cancel`` for ``W`` seconds (budget-derived), so a cancel that waits for
+the task to end by itself is told apart from a prompt one by the cancel call's own duration.
+(Canceling a finished task → -32002 is ``errors.not-cancelable``.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from pytest_a2a import script
+
+pytestmark = pytest.mark.asyncio
+
+TERMINAL = frozenset({"completed", "failed", "canceled", "rejected"})
+
+
+def _needs_streaming(a2a: Any) -> None:
+    if (a2a.card.get("capabilities") or {}).get("streaming") is not True:
+        a2a.unsupported("the agent card does not declare capabilities.streaming: true (R18)")
+
+
+def _wait(a2a: Any) -> float:
+    """W: how long the task waits for a cancel; under budget.call so a slow cancel still answers."""
+    return round(min(script.MAX_SLEEP, a2a.budget.call * 0.6), 3)
+
+
+def _cancelable(a2a: Any) -> str:
+    return script.build([{"status": "working"}, {"wait_cancel": _wait(a2a)},
+                         {"artifact": {"id": "late", "text": "not canceled"}},
+                         {"status": "completed"}])
+
+
+async def _task_id(a2a: Any, stream: Any) -> str:
+    ev = await stream.events_until(lambda e: e.task_id)
+    a2a.check(ev is not None, expected="the stream names its task (precondition)",
+              actual=stream.result().describe(), stream=stream)
+    assert ev is not None and ev.task_id is not None
+    _require_live(stream)
+    return ev.task_id
+
+
+def _require_live(stream: Any) -> None:
+    """Skip (not judged) when the whole stream arrived at once after the task ended: this
+    scenario needs events while the task runs; delivery as produced is
+    ordering.incremental-delivery's requirement, not this one's."""
+    if any(ev.is_terminal for ev in stream.events):
+        pytest.skip("the server delivered this task's events only after it ended (judged by "
+                    "ordering.incremental-delivery); this scenario needs them while it runs")
+
+
+@pytest.mark.a2a_requirement("cancel.prompt")
+@pytest.mark.a2a_scripted
+async def test_cancel_prompt(a2a: Any) -> None:
+    """R17: cancel answers at once with the canceled Task, not when the task ends by itself."""
+    _needs_streaming(a2a)
+    limit = _wait(a2a) / 2
+    async with a2a.client.stream(_cancelable(a2a)) as orig:
+        task_id = await _task_id(a2a, orig)
+        res = await a2a.client.cancel(task_id)
+    a2a.record("cancel_seconds", round(res.t, 3))
+    a2a.check(res.task is not None and res.state == "canceled",
+              expected="cancel answers with the Task in state canceled",
+              actual=res.describe(), stream=res)
+    a2a.check(res.t <= limit,
+              expected=f"cancel answers within {limit:.2f}s (the task would run "
+                       f"{_wait(a2a):.2f}s more by itself)",
+              actual=f"answered after {res.t:.2f}s", stream=res)
+
+
+@pytest.mark.a2a_requirement("cancel.streams-notified")
+@pytest.mark.a2a_scripted
+async def test_streams_notified(a2a: Any) -> None:
+    """R17/R5/R12: the original and a re-attached stream both receive the task's end state."""
+    _needs_streaming(a2a)
+    async with a2a.client.stream(_cancelable(a2a)) as orig:
+        task_id = await _task_id(a2a, orig)
+        async with a2a.client.resubscribe(task_id) as sub:
+            await sub.next_event()
+            streams = [("the original stream", orig)]
+            if sub.error is None and sub.is_open:
+                streams.append(("the re-attached stream", sub))
+            cancel = await a2a.client.cancel(task_id)
+            results = await asyncio.gather(*(s.collect() for _, s in streams))
+    now = await a2a.client.get_task(task_id)
+    # The state the task ended in: canceled, unless cancel came after it ended by itself
+    # (whether cancel answers promptly and with canceled is cancel.prompt's business).
+    end = cancel.state if cancel.state in TERMINAL else now.state
+    a2a.record("cancel", cancel.describe())
+    a2a.check(end in TERMINAL, expected="the task is terminal after cancel (precondition)",
+              actual=f"{cancel.describe()}; {now.describe()}", stream=now)
+    for (name, _), res in zip(streams, results, strict=True):
+        a2a.check(any(ev.state == end for ev in res.events if ev.kind in ("status", "task")),
+                  expected=f"{name} receives the {end} status within the budget",
+                  actual=a2a.describe(res), stream=res)
+
+
+@pytest.mark.a2a_requirement("cancel.get-agrees")
+@pytest.mark.a2a_scripted
+async def test_get_agrees(a2a: Any) -> None:
+    """R17: after cancel, GetTask shows the state cancel reported (a2a-python #1170)."""
+    _needs_streaming(a2a)
+    async with a2a.client.stream(_cancelable(a2a)) as orig:
+        task_id = await _task_id(a2a, orig)
+        cancel = await a2a.client.cancel(task_id)
+        now = await a2a.client.get_task(task_id)
+    a2a.check(cancel.task is not None, expected="cancel answers with a Task (precondition)",
+              actual=cancel.describe(), stream=cancel)
+    want = cancel.state if cancel.state in TERMINAL else "canceled"
+    a2a.check(now.state == want,
+              expected=f"GetTask right after the cancel reports {want} "
+                       f"(cancel answered {cancel.state})",
+              actual=now.describe(), stream=now)

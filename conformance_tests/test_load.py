@@ -1,0 +1,133 @@
+"""Many concurrent streams (R4, R5): 100 tasks x 50 numbered chunks at once.
+
+Each stream is judged on its own events only (its chunks 0..49 in order, its terminal status,
+only its own task id); latency is recorded, never judged. A first wave of 10 streams measures
+what one stream costs on this target (a transport writing 3 bytes at a time is legal, and
+slow); the second wave brings the total to 100, or to what fits in a third of the budget.
+The load runs once per target and dialect in a process: the INFO latency test reads the same
+run as the MUST test (whichever comes first performs it), so the suite stays fast.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from typing import Any
+
+import pytest
+
+from pytest_a2a import script
+from pytest_a2a.client import gather_bounded
+
+pytestmark = pytest.mark.asyncio
+
+STREAMS = 100
+FIRST_WAVE = 10
+CHUNKS = 50
+TERMINAL = frozenset({"completed", "failed", "canceled", "rejected"})
+LOAD = script.build([{"status": "working"},
+                     {"burst": {"id": "load", "count": CHUNKS, "bytes": 16}},
+                     {"status": "completed"}])
+
+
+def _needs_streaming(a2a: Any) -> None:
+    if (a2a.card.get("capabilities") or {}).get("streaming") is not True:
+        a2a.unsupported("the agent card does not declare capabilities.streaming: true (R18)")
+
+
+def _index(text: str) -> int | None:
+    head = text.split(" ", 1)[0]
+    return int(head) if head.isdigit() and " " in text else None
+
+
+def _problem(res: Any) -> str | None:
+    """Why one stream of the load is wrong, or None."""
+    chunks = [i for ev in res.events if ev.artifact_update is not None
+              and (i := _index(ev.artifact_update.artifact.text)) is not None]
+    if chunks != list(range(CHUNKS)):
+        missing = sorted(set(range(CHUNKS)) - set(chunks))
+        ordered = chunks == sorted(chunks)
+        return f"chunks {len(chunks)}/{CHUNKS}, missing {missing[:10]}, in order: {ordered}"
+    if not any(ev.state in TERMINAL for ev in res.events):
+        return "no terminal status"
+    ids = {ev.task_id for ev in res.events if ev.task_id}
+    if len(ids) != 1:
+        return f"events of several tasks in one stream: {sorted(ids)}"
+    return None
+
+
+_RUNS: dict[tuple[str, str], tuple[list[Any], float]] = {}
+
+
+async def _load(a2a: Any) -> tuple[list[Any], float]:
+    """STREAMS concurrent streams of LOAD: (results in order, elapsed seconds); run once."""
+    key = (a2a.url, a2a.dialect)
+    if key not in _RUNS:
+        started = time.monotonic()
+        first = await _wave(a2a, FIRST_WAVE, a2a.budget.stream / 2)
+        per_stream = (time.monotonic() - started) / FIRST_WAVE
+        fits = int(a2a.budget.stream / 3 / max(per_stream, 1e-3))
+        second = max(0, min(STREAMS, fits) - FIRST_WAVE)
+        rest = await _wave(a2a, second, a2a.budget.stream / 2) if second else []
+        _RUNS[key] = (first + rest, time.monotonic() - started)
+    return _RUNS[key]
+
+
+async def _wave(a2a: Any, count: int, within: float) -> list[Any]:
+    deadline = time.monotonic() + within
+    return await gather_bounded(
+        [a2a.client.stream_collect(LOAD, deadline=deadline) for _ in range(count)],
+        timeout=within + a2a.budget.close_grace)
+
+
+@pytest.mark.a2a_requirement("load.concurrent-complete")
+@pytest.mark.a2a_scripted
+async def test_concurrent_complete(a2a: Any) -> None:
+    """R4/R5 under load: every one of 100 concurrent streams is whole (bugs #9, #20)."""
+    _needs_streaming(a2a)
+    results, elapsed = await _load(a2a)
+    a2a.record("streams", len(results))
+    a2a.record("elapsed_s", round(elapsed, 3))
+    bad: list[tuple[int, str, Any]] = []
+    for n, res in enumerate(results):
+        if isinstance(res, BaseException):
+            bad.append((n, f"{type(res).__name__}: {res}", None))
+        elif (why := _problem(res)) is not None:
+            bad.append((n, f"{why}; {a2a.describe(res)}", res))
+    first = bad[0] if bad else (0, "", None)
+    a2a.check(not bad,
+              expected=f"all {len(results)} concurrent streams deliver chunks 0..{CHUNKS - 1} in "
+                       "order and their terminal status, each only its own task's events",
+              actual=f"{len(bad)}/{len(results)} streams wrong; stream #{first[0]}: {first[1]}",
+              stream=first[2])
+
+
+def _pct(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 4)
+
+
+@pytest.mark.a2a_requirement("load.latency")
+@pytest.mark.a2a_scripted
+async def test_latency(a2a: Any) -> None:
+    """INFO: time to first event / to the terminal status under the same load, and throughput."""
+    _needs_streaming(a2a)
+    results, elapsed = await _load(a2a)
+    done = [r for r in results if not isinstance(r, BaseException)]
+    first = [r.events[0].t for r in done if r.events]
+    term = [next(ev.t for ev in r.events if ev.state in TERMINAL) for r in done
+            if any(ev.state in TERMINAL for ev in r.events)]
+    events = sum(len(r.events) for r in done)
+    a2a.record("streams", len(results))
+    a2a.record("events_per_stream", CHUNKS)
+    a2a.record("first_event_p50_s", _pct(first, 0.5))
+    a2a.record("first_event_p99_s", _pct(first, 0.99))
+    a2a.record("terminal_p50_s", _pct(term, 0.5))
+    a2a.record("terminal_p99_s", _pct(term, 0.99))
+    a2a.record("terminal_mean_s", round(statistics.fmean(term), 4) if term else None)
+    a2a.record("events_per_s", round(events / elapsed, 1) if elapsed > 0 else None)
+    a2a.record("elapsed_s", round(elapsed, 3))
+    a2a.check(len(term) == len(results), expected="every stream reaches a terminal status",
+              actual=f"{len(term)} did")

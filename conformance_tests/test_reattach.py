@@ -1,0 +1,400 @@
+"""Re-attach to a running task: 0.3 ``tasks/resubscribe``, 1.0 ``SubscribeToTask`` (R10-R12).
+
+Tasks emit numbered artifacts (``n-0``, ``n-1``, ...) with small gaps, so what a re-attached
+stream got can be checked exactly: the snapshot's artifacts plus the later artifact events must
+be the whole sequence. Script sleeps only shape the load (where a re-attach lands); every wait
+of the checker is a bounded client call, so a hanging server fails within the budget.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from typing import Any
+
+import pytest
+
+from pytest_a2a import script
+from pytest_a2a.client import gather_bounded
+
+pytestmark = pytest.mark.asyncio
+
+TERMINAL = frozenset({"completed", "failed", "canceled", "rejected"})
+
+
+def _needs_streaming(a2a: Any) -> None:
+    """Re-attach is a streaming method: it applies only when the card declares streaming (R18)."""
+    if (a2a.card.get("capabilities") or {}).get("streaming") is not True:
+        a2a.unsupported("the agent card does not declare capabilities.streaming: true (R18)")
+
+
+def _hold(a2a: Any) -> float:
+    """How long a script keeps its task running so a re-attach lands while it is live."""
+    return round(min(script.MAX_SLEEP, max(0.5, a2a.budget.total * 0.4)), 3)
+
+
+def _numbered(count: int, gap: float, *, before: float = 0.0) -> str:
+    """working, [sleep before], artifacts n-0..n-{count-1} each followed by ``gap``, completed."""
+    steps: list[dict[str, Any]] = [{"status": "working"}]
+    if before:
+        steps.append({"sleep": before})
+    for i in range(count):
+        steps += [{"artifact": {"id": f"n-{i}", "text": str(i)}}, {"sleep": gap}]
+    return script.build([*steps, {"status": "completed"}])
+
+
+def _number(artifact_id: str | None) -> int | None:
+    if artifact_id and artifact_id.startswith("n-") and artifact_id[2:].isdigit():
+        return int(artifact_id[2:])
+    return None
+
+
+def _snapshot(res: Any) -> Any:
+    """The Task snapshot a re-attached stream started with, or None (no snapshot)."""
+    return res.events[0].task if res.events and res.events[0].kind == "task" else None
+
+
+def _split(res: Any) -> tuple[list[int] | None, list[int]]:
+    """(numbers in the snapshot or None, numbers of the later artifact events in order)."""
+    snap = _snapshot(res)
+    nums = None if snap is None else sorted(
+        n for a in snap.artifacts if (n := _number(a.artifact_id)) is not None)
+    live = [n for ev in res.events[1 if snap is not None else 0:]
+            if ev.artifact_update is not None
+            and (n := _number(ev.artifact_update.artifact.artifact_id)) is not None]
+    return nums, live
+
+
+def _code(res: Any) -> int | None:
+    err = res.rpc_error
+    return None if err is None else err.code
+
+
+async def _task_id(stream: Any) -> str | None:
+    """The task id of a freshly opened stream (its first event that names one)."""
+    ev = await stream.events_until(lambda e: e.task_id)
+    return None if ev is None else ev.task_id
+
+
+def _require_live(stream: Any) -> None:
+    """Skip (not judged) when the whole stream arrived at once after the task ended: this
+    scenario needs events while the task runs; delivery as produced is
+    ordering.incremental-delivery's requirement, not this one's."""
+    if any(ev.is_terminal for ev in stream.events):
+        pytest.skip("the server delivered this task's events only after it ended (judged by "
+                    "ordering.incremental-delivery); this scenario needs them while it runs")
+
+
+async def _wait_artifact(stream: Any, number: int, within: float) -> None:
+    """Let the original stream reach artifact ``number`` (bounded: batching servers send none)."""
+    await stream.events_until(
+        lambda e: e.artifact_update is not None
+        and (_number(e.artifact_update.artifact.artifact_id) or -1) >= number, timeout=within)
+
+
+@pytest.mark.a2a_requirement("reattach.snapshot-first")
+@pytest.mark.a2a_scripted
+async def test_snapshot_first(a2a: Any) -> None:
+    """R10: the first event is a Task with the state and artifacts the task has right now."""
+    _needs_streaming(a2a)
+    text = script.build([{"status": "working"}, {"artifact": {"id": "n-0", "text": "0"}},
+                         {"artifact": {"id": "n-1", "text": "1"}}, {"sleep": _hold(a2a)}])
+    async with a2a.client.stream(text) as orig:
+        task_id = await _task_id(orig)
+        a2a.check(task_id, expected="the original stream names its task",
+                  actual=orig.result().describe(), stream=orig)
+        _require_live(orig)
+        await _wait_artifact(orig, 1, within=_hold(a2a) / 3)
+        now = await a2a.client.get_task(task_id)
+        a2a.check(now.task is not None, expected="GetTask answers with the running task",
+                  actual=now.describe(), stream=now)
+        async with a2a.client.resubscribe(task_id) as sub:
+            first = await sub.next_event()
+            res = sub.result()
+    a2a.check(first is not None and first.kind == "task",
+              expected="the re-attached stream's first event is a Task",
+              actual=f"first event {first.describe() if first else 'none'}; {res.describe()}",
+              stream=res)
+    assert first is not None and first.task is not None
+    snap, before = first.task, now.task
+    a2a.check(snap.id == task_id, expected=f"the snapshot is task {task_id}",
+              actual=f"task {snap.id}", stream=res)
+    a2a.check(snap.state == before.state and snap.state not in TERMINAL,
+              expected=f"the snapshot carries the current state ({before.state}, per GetTask)",
+              actual=f"snapshot state {snap.state}", stream=res)
+    want = {a.artifact_id for a in before.artifacts}
+    have = {a.artifact_id for a in snap.artifacts}
+    a2a.check(want <= have, expected=f"the snapshot carries the artifacts so far {sorted(want)}",
+              actual=f"snapshot artifacts {sorted(have)}", stream=res)
+
+
+@pytest.mark.a2a_requirement("reattach.no-gaps")
+@pytest.mark.a2a_scripted
+async def test_no_gaps(a2a: Any) -> None:
+    """R10/R4: snapshot + later events = every numbered chunk once, in order (0.3: R11)."""
+    _needs_streaming(a2a)
+    count, gap = 30, 0.02
+    async with a2a.client.stream(_numbered(count, gap)) as orig:
+        task_id = await _task_id(orig)
+        a2a.check(task_id, expected="the original stream names its task",
+                  actual=orig.result().describe(), stream=orig)
+        _require_live(orig)
+        await _wait_artifact(orig, 2, within=gap * 6)
+        res = await a2a.client.resubscribe_collect(task_id)
+    a2a.check(res.rpc_error is None and res.events,
+              expected="re-attaching to the running task streams its events",
+              actual=a2a.describe(res), stream=res)
+    snap, live = _split(res)
+    if snap is not None and a2a.version == "1.0":
+        got = snap + live
+        a2a.check(got == list(range(count)),
+                  expected=f"snapshot artifacts + later artifact events = n-0..n-{count - 1}, "
+                           "each once, in order",
+                  actual=f"snapshot {snap} + later {live}", stream=res)
+    else:  # 0.3 (backfill before the re-attach is implementation-defined), or no snapshot
+        a2a.check(live and live == list(range(live[0], count)),
+                  expected=f"the artifact events after re-attaching run contiguously to "
+                           f"n-{count - 1}",
+                  actual=f"later artifact events {live}", stream=res)
+    a2a.check(any(ev.state == "completed" for ev in res.events),
+              expected="the re-attached stream delivers the terminal completed status",
+              actual=a2a.describe(res), stream=res)
+
+
+@pytest.mark.a2a_requirement("reattach.unknown-task")
+async def test_unknown_task(a2a: Any) -> None:
+    """R10/R19: an id the server never issued gets -32001 (REST 404), as JSON or SSE error."""
+    _needs_streaming(a2a)
+    res = await a2a.client.resubscribe_collect(f"no-such-task-{uuid.uuid4()}")
+    a2a.check(_code(res) == -32001,
+              expected="TaskNotFoundError -32001 (REST: HTTP 404 TASK_NOT_FOUND)",
+              actual=a2a.describe(res), stream=res)
+
+
+async def _completed_task(a2a: Any) -> str | None:
+    res = await a2a.client.stream_collect(script.build([{"status": "completed"}]))
+    a2a.check(res.task_id and res.reached_terminal(),
+              expected="a task that completes (precondition)", actual=a2a.describe(res),
+              stream=res)
+    return res.task_id
+
+
+@pytest.mark.a2a_requirement("reattach.terminal-task")
+@pytest.mark.a2a_scripted
+async def test_terminal_task(a2a: Any) -> None:
+    """R10: 1.0 re-attach to a completed task → -32004 (REST 400 UNSUPPORTED_OPERATION)."""
+    _needs_streaming(a2a)
+    task_id = await _completed_task(a2a)
+    res = await a2a.client.resubscribe_collect(task_id)
+    a2a.check(_code(res) == -32004,
+              expected="UnsupportedOperationError -32004 for a task in a terminal state",
+              actual=a2a.describe(res), stream=res)
+
+
+@pytest.mark.a2a_requirement("reattach.terminal-task-v03")
+@pytest.mark.a2a_scripted
+async def test_terminal_task_v03(a2a: Any) -> None:
+    """R11 (INFO): record what 0.3 answers; the P03 comment suggests the Task, then close."""
+    _needs_streaming(a2a)
+    task_id = await _completed_task(a2a)
+    res = await a2a.client.resubscribe_collect(task_id)
+    a2a.record("answer", a2a.describe(res))
+    a2a.record("error_code", _code(res))
+    a2a.record("first_event", res.events[0].describe() if res.events else None)
+    a2a.check(_code(res) is not None or (_snapshot(res) is not None and res.end == "closed"),
+              expected="the Task then close (P03 comment), or an error",
+              actual=a2a.describe(res), stream=res)
+
+
+async def _race_once(a2a: Any, hold: float) -> tuple[bool, str, Any]:
+    """One task completing after ``hold`` s, re-attached right away: (ok, what, result)."""
+    text = script.build([{"status": "working"}, {"sleep": hold}, {"status": "completed"}])
+    async with a2a.client.stream(text) as orig:
+        task_id = await _task_id(orig)
+        if task_id is None:
+            return True, "precondition: original stream named no task (not judged)", None
+        res = await a2a.client.resubscribe_collect(task_id)
+    code = _code(res)
+    if code is not None:  # which code is reattach.terminal-task's business, not this one's
+        return True, f"error {code}", res
+    terminal = [ev.state for ev in res.events if ev.state in TERMINAL]
+    if terminal:
+        return True, f"terminal {terminal[0]}", res
+    return False, f"no terminal state and no error: {a2a.describe(res)}", res
+
+
+@pytest.mark.a2a_requirement("reattach.race")
+@pytest.mark.a2a_scripted
+async def test_race_around_completion(a2a: Any) -> None:
+    """R10: re-attach as tasks complete (0-230 ms after start): never hang (bug #25)."""
+    _needs_streaming(a2a)
+    tries = 30
+    holds = [round(i * 0.008, 3) for i in range(tries)]
+    started = time.monotonic()
+    results = await gather_bounded([_race_once(a2a, h) for h in holds],
+                                   timeout=a2a.budget.stream + a2a.budget.close_grace)
+    elapsed = time.monotonic() - started
+    outcomes: dict[str, int] = {}
+    failures: list[tuple[float, str, Any]] = []
+    for hold, out in zip(holds, results, strict=True):
+        if isinstance(out, BaseException):
+            failures.append((hold, f"{type(out).__name__}: {out}", None))
+            continue
+        ok, what, res = out
+        outcomes[what.split(":")[0]] = outcomes.get(what.split(":")[0], 0) + 1
+        if not ok:
+            failures.append((hold, what, res))
+    a2a.record("outcomes", outcomes)
+    a2a.record("elapsed_s", round(elapsed, 3))
+    first = failures[0] if failures else None
+    expected = "every re-attach ends within the budget with the terminal state or an error"
+    a2a.check(not failures, expected=expected,
+              actual=f"{len(failures)}/{tries} failed; first (task ending after "
+                     f"{first[0] if first else 0}s): {first[1] if first else ''}",
+              stream=first[2] if first else None)
+
+
+async def _open_two(a2a: Any, task_id: str) -> tuple[Any, Any]:
+    first = a2a.client.resubscribe(task_id)
+    second = a2a.client.resubscribe(task_id)
+    await asyncio.gather(first.open(), second.open())
+    return first, second
+
+
+def _sequence(res: Any) -> list[str]:
+    """Snapshot artifacts, then the later events, as comparable keys."""
+    snap, _ = _split(res)
+    keys = [f"artifact:n-{n}" for n in snap or []]
+    for ev in res.events[1 if _snapshot(res) is not None else 0:]:
+        if ev.artifact_update is not None:
+            keys.append(f"artifact:{ev.artifact_update.artifact.artifact_id}")
+        elif ev.kind in ("status", "task"):
+            keys.append(f"{ev.kind}:{ev.state}")
+        else:
+            keys.append(ev.kind)
+    return keys
+
+
+def _refused(a2a: Any, results: list[Any]) -> None:
+    """A second concurrent stream refused (error) means the MAY capability is absent."""
+    codes = [_code(r) for r in results]
+    if any(c is not None for c in codes):
+        a2a.unsupported(f"a second concurrent re-attach was refused (codes {codes}); "
+                        "several streams per task is a MAY (R12)")
+
+
+@pytest.mark.a2a_requirement("reattach.subscribers-identical")
+@pytest.mark.a2a_scripted
+async def test_subscribers_identical(a2a: Any) -> None:
+    """R12: two concurrent re-attached streams get the same events in the same order."""
+    _needs_streaming(a2a)
+    text = _numbered(10, 0.01, before=min(0.3, _hold(a2a)))
+    async with a2a.client.stream(text) as orig:
+        task_id = await _task_id(orig)
+        a2a.check(task_id, expected="the original stream names its task",
+                  actual=orig.result().describe(), stream=orig)
+        _require_live(orig)
+        assert task_id is not None
+        one, two = await _open_two(a2a, task_id)
+        try:
+            res_one, res_two = await asyncio.gather(one.collect(), two.collect())
+        finally:
+            await asyncio.gather(one.aclose(), two.aclose())
+    _refused(a2a, [res_one, res_two])
+    seq_one, seq_two = _sequence(res_one), _sequence(res_two)
+    a2a.check(seq_one == seq_two,
+              expected="both re-attached streams: the same artifacts and statuses, same order",
+              actual=f"first {seq_one}\nsecond {seq_two}", stream=res_two)
+
+
+@pytest.mark.a2a_requirement("reattach.close-one-keeps-others")
+@pytest.mark.a2a_scripted
+async def test_close_one_keeps_others(a2a: Any) -> None:
+    """R12: closing one stream of a task leaves the original and another re-attach untouched."""
+    _needs_streaming(a2a)
+    count = 10
+    text = _numbered(count, 0.01, before=min(0.3, _hold(a2a)))
+    async with a2a.client.stream(text) as orig:
+        task_id = await _task_id(orig)
+        a2a.check(task_id, expected="the original stream names its task",
+                  actual=orig.result().describe(), stream=orig)
+        _require_live(orig)
+        assert task_id is not None
+        leaving, staying = await _open_two(a2a, task_id)
+        try:
+            await asyncio.gather(leaving.next_event(), staying.next_event())
+            _refused(a2a, [leaving.result(), staying.result()])
+            await leaving.aclose()
+            res, res_orig = await asyncio.gather(staying.collect(), orig.collect())
+        finally:
+            await asyncio.gather(leaving.aclose(), staying.aclose())
+    for name, r in (("the other re-attached stream", res), ("the original stream", res_orig)):
+        nums = sorted(set((_split(r)[0] or []) + _split(r)[1]))
+        a2a.check(nums == list(range(count)) and any(ev.state == "completed" for ev in r.events),
+                  expected=f"{name} still gets n-0..n-{count - 1} and completed after another "
+                           "stream of the task closed",
+                  actual=f"artifacts {nums}; {a2a.describe(r)}", stream=r)
+
+
+async def _poll_terminal(a2a: Any, task_id: str) -> Any:
+    """GetTask until a terminal state or the budget's idle limit (bounded polling)."""
+    until = time.monotonic() + a2a.budget.idle
+    last = await a2a.client.get_task(task_id)
+    while last.state not in TERMINAL and time.monotonic() < until:
+        await asyncio.sleep(0.05)
+        last = await a2a.client.get_task(task_id)
+    return last
+
+
+async def _drop_after_first(a2a: Any) -> None:
+    text = script.build([{"status": "working"}, {"sleep": 0.2},
+                         {"artifact": {"id": "a1", "text": "done"}}, {"status": "completed"}])
+    async with a2a.client.stream(text) as orig:
+        task_id = await _task_id(orig)
+        a2a.check(task_id, expected="the original stream names its task",
+                  actual=orig.result().describe(), stream=orig)
+        _require_live(orig)
+    assert task_id is not None
+    last = await _poll_terminal(a2a, task_id)
+    a2a.check(last.state in TERMINAL and last.state != "canceled",
+              expected=f"after the client dropped the stream, the task still reaches a terminal, "
+                       f"non-canceled state within {a2a.budget.idle:.1f}s (GetTask)",
+              actual=last.describe(), stream=last)
+
+
+@pytest.mark.a2a_requirement("reattach.disconnect-keeps-task")
+@pytest.mark.a2a_scripted
+async def test_disconnect_keeps_task(a2a: Any) -> None:
+    """R12: the task's life does not depend on its stream (bugs #19: a2a-python, kagent)."""
+    _needs_streaming(a2a)
+    await _drop_after_first(a2a)
+
+
+@pytest.mark.a2a_requirement("reattach.disconnect-keeps-task-v03")
+@pytest.mark.a2a_scripted
+async def test_disconnect_keeps_task_v03(a2a: Any) -> None:
+    """R11: 0.3 has tasks/resubscribe for lost connections, so the task must outlive one."""
+    _needs_streaming(a2a)
+    await _drop_after_first(a2a)
+
+
+@pytest.mark.a2a_requirement("reattach.interrupted-snapshot")
+@pytest.mark.a2a_scripted
+async def test_interrupted_snapshot(a2a: Any) -> None:
+    """R10: input-required is not terminal: re-attach answers with the Task (a2a-js #540)."""
+    _needs_streaming(a2a)
+    text = script.build([{"status": "working"}, {"status": "input-required", "text": "more?"}])
+    async with a2a.client.stream(text) as orig:
+        ev = await orig.events_until(lambda e: e.state == "input-required")
+        a2a.check(ev is not None and ev.task_id,
+                  expected="the task reaches input-required (precondition)",
+                  actual=orig.result().describe(), stream=orig)
+        assert ev is not None and ev.task_id is not None
+        async with a2a.client.resubscribe(ev.task_id) as sub:
+            first = await sub.next_event()
+            res = sub.result()
+    a2a.check(first is not None and first.kind == "task" and first.state == "input-required",
+              expected="the re-attached stream promptly starts with the Task in input-required",
+              actual=f"first event {first.describe() if first else 'none'}; {res.describe()}",
+              stream=res)
