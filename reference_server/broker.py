@@ -4,13 +4,15 @@ The agent never waits on a reader: ``publish`` only appends to each subscriber's
 subscriber whose buffer is full is closed explicitly (an ``Overflow`` marker after its last
 buffered event; its stream writes what it has, then ends) so memory stays bounded and no
 stream that stays open ever misses an event. The three ``slow-consumer-*``/``unbounded-buffer``
-faults and ``subscribers-interfere`` are the only deviations, each one branch here.
+faults and ``subscribers-interfere`` are the only deviations, each one branch here (the stream
+hands an unbounded subscriber its encoder, so that backlog holds encoded frames).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from reference_server.model import Event, TaskView
@@ -32,7 +34,14 @@ class Overflow:
     capacity: int
 
 
-Item = Event | End | Overflow
+@dataclass(frozen=True)
+class Frame:
+    """An event already encoded for its stream (fault unbounded-buffer: the backlog owns it)."""
+
+    text: str
+
+
+Item = Event | Frame | End | Overflow
 
 
 class Subscriber:
@@ -43,6 +52,9 @@ class Subscriber:
         self.drop_on_full = drop_on_full
         self.closed = False
         self.dropped = 0
+        #: fault unbounded-buffer: encodes each event as it is queued, so the backlog holds its
+        #: own serialized copy (as a per-subscriber queue of encoded frames does)
+        self.serialize: Callable[[Event], str] | None = None
         self._items: deque[Item] = deque()
         self._ready = asyncio.Event()
         self._space = asyncio.Event()
@@ -57,6 +69,8 @@ class Subscriber:
                 return True
             self.closed = True
             self._items.append(Overflow(self.capacity))
+        elif self.serialize is not None:
+            self._items.append(Frame(self.serialize(item)))
         else:
             self._items.append(item)
         self._ready.set()

@@ -72,6 +72,10 @@ FAULTS: dict[str, str] = {
         "cancel reaches the store but open streams end without a `canceled` status (R17, bug #10)"
     ),
     "cancel-slow": "the cancel call answers only after the task has ended by itself (R17)",
+    "cancel-not-persisted": (
+        "cancel answers with the canceled Task and streams get `canceled`, but GetTask keeps"
+        " reporting the state before the cancel (R17; a2a-python #1170)"
+    ),
     "cancel-terminal-accepted": (
         "cancel of a terminal task returns the Task instead of -32002 (R17)"
     ),
@@ -79,7 +83,10 @@ FAULTS: dict[str, str] = {
     "subscribers-interfere": (
         "closing one stream of a task closes every other stream of that task (R12)"
     ),
-    "reattach-no-snapshot": "re-attach streams later events without the Task snapshot first (R10)",
+    "reattach-no-snapshot": (
+        "re-attach streams later events without the Task snapshot first; to an input-required"
+        " task it sends nothing and closes (R10; a2a-js #540)"
+    ),
     "reattach-race": (
         "re-attach takes the snapshot, then subscribes after a 50 ms window; a task "
         "ending in the window leaves the subscriber hanging (R10, bug #25)"
@@ -95,7 +102,12 @@ FAULTS: dict[str, str] = {
         "on buffer overflow events are silently dropped while the stream stays open (bug #21)"
     ),
     "unbounded-buffer": (
-        "per-subscriber buffers are unbounded: memory grows with a slow reader (bug #21)"
+        "per-subscriber buffers are unbounded and hold each event as its own encoded frame:"
+        " memory grows with what a slow reader has not read (bug #21)"
+    ),
+    "load-drops-events": (
+        "with more than 4 streams open at once, every 97th event written to a stream past its"
+        " 32nd (counted across streams) is silently skipped (bug #20; a2a-python #768)"
     ),
     "wrong-error-code-unknown-task": (
         "unknown task id on get/cancel/re-attach → -32603 (REST 500) instead of -32001 (R19)"

@@ -61,6 +61,8 @@ class Service:
         self.options = options
         self.store = TaskStore(options)
         self.shutting_down = asyncio.Event()
+        self.open_streams = 0  # SSE responses in progress (fault load-drops-events)
+        self.events_written = 0  # subscription events written while loaded (same fault)
 
     # ---- send / stream ----------------------------------------------------------------
 
@@ -186,6 +188,8 @@ class Service:
         if record.runner is not None and not record.runner.done():
             record.runner.cancel()
         event = StatusEvent(record.id, record.context_id, "canceled", None, now(), True)
+        if self.options.fault("cancel-not-persisted"):
+            record.lagging = record.view()  # GetTask stays at the state before the cancel
         record.apply_status(event)
         if not self.options.fault("cancel-not-delivered"):
             record.broker.publish_now(event)
@@ -202,8 +206,9 @@ class Service:
                 UNSUPPORTED_OPERATION,
                 f"task {task_id!r} is {record.state} (terminal): nothing left to subscribe to",
             )
+        no_snapshot = self.options.fault("reattach-no-snapshot")
         if record.interrupted and not self.options.variant("interrupted-stays-open"):
-            return StreamPlan([TaskEvent(record.view())], None, record)
+            return StreamPlan([] if no_snapshot else [TaskEvent(record.view())], None, record)
         if self.options.fault("reattach-race"):
             view = record.view()
             await asyncio.sleep(RACE_WINDOW)
@@ -211,7 +216,7 @@ class Service:
         else:
             subscriber = record.broker.subscribe()
             view = record.view()
-        first: list[Event] = [] if self.options.fault("reattach-no-snapshot") else [TaskEvent(view)]
+        first: list[Event] = [] if no_snapshot else [TaskEvent(view)]
         return StreamPlan(first, subscriber, record)
 
     def list(self, query: ListQuery) -> tuple[list[TaskView], int, str]:

@@ -15,7 +15,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from reference_server.broker import End, Overflow
+from reference_server.broker import End, Frame, Overflow
 from reference_server.model import Event, TaskEvent
 from reference_server.options import Options
 from reference_server.service import Service, StreamPlan
@@ -26,6 +26,11 @@ Send = Callable[[dict[str, Any]], Any]
 Encode = Callable[[Event], dict[str, Any]]
 
 TINY_CHUNK = 3  # variant tiny-chunks: bytes per body write
+#: fault load-drops-events: with more than LOAD_STREAMS streams open at once, every LOAD_SKIP-th
+#: event written to a stream past its first LOAD_AFTER (counted across all such events) is
+#: skipped. Only the load scenario has both (10+ streams of 52 events); the suite's other
+#: crowds (30-60 streams) carry a few events each, its long streams come one or two at a time.
+LOAD_STREAMS, LOAD_AFTER, LOAD_SKIP = 4, 32, 97
 UNKNOWN_MEMBER = "xReferenceServerExtra"  # variant unknown-members
 
 
@@ -96,6 +101,9 @@ class SseResponse:
         self.options = service.options
         self.framer = Framer(service.options)
         self.final_task = final_task  # variant final-task (1.0 only; the caller decides)
+        self.written = 0  # subscription events written (fault load-drops-events)
+        if plan.subscriber is not None and self.options.fault("unbounded-buffer"):
+            plan.subscriber.serialize = lambda event: self.framer.event(self.encode(event))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send(
@@ -104,9 +112,11 @@ class SseResponse:
         writer = asyncio.create_task(self._pump(send))
         left = asyncio.create_task(_wait_disconnect(receive))
         stop = asyncio.create_task(self.service.shutting_down.wait())
+        self.service.open_streams += 1
         try:
             await asyncio.wait({writer, left, stop}, return_when=asyncio.FIRST_COMPLETED)
         finally:
+            self.service.open_streams -= 1
             for task in (writer, left, stop):
                 task.cancel()
             for task in (writer, left, stop):
@@ -147,7 +157,12 @@ class SseResponse:
                 if first:
                     out += first
                     first = []
-                out.append(self.framer.event(self.encode(item)))
+                if self._load_skips():
+                    continue
+                if isinstance(item, Frame):  # fault unbounded-buffer: encoded when queued
+                    out.append(item.text)
+                else:
+                    out.append(self.framer.event(self.encode(item)))
             if isinstance(end, End) and end.reason in ("terminal", "canceled"):
                 if self.final_task and end.view is not None:
                     out.append(self.framer.event(self.encode(TaskEvent(end.view))))
@@ -170,6 +185,17 @@ class SseResponse:
                 if self.options.fault("no-close-after-terminal"):
                     await asyncio.Event().wait()  # idle until the client leaves
             return
+
+    def _load_skips(self) -> bool:
+        """Fault load-drops-events: whether this event is the one silently lost under load."""
+        if not self.options.fault("load-drops-events"):
+            return False
+        service = self.service
+        self.written += 1
+        if service.open_streams <= LOAD_STREAMS or self.written <= LOAD_AFTER:
+            return False
+        service.events_written += 1
+        return service.events_written % LOAD_SKIP == 0
 
     async def _write(self, send: Send, frames: list[str]) -> None:
         if not frames:

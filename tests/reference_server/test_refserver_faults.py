@@ -191,6 +191,34 @@ async def _(w: Wire, s: reference_server.RunningServer) -> None:
     )
 
 
+@fault("cancel-not-persisted")
+async def _(w: Wire, s: reference_server.RunningServer) -> None:
+    states, canceled = await _cancel_mid_stream(w)
+    assert states == ["submitted", "working", "canceled"]  # the stream is told
+    assert canceled["status"]["state"] == "TASK_STATE_CANCELED"  # so is the caller
+    got = await w.result("get", task_id=canceled["id"])
+    assert got["status"]["state"] == "TASK_STATE_WORKING"  # the store is not
+    res = await w.run({"status": "working"}, {"status": "canceled"})  # a scripted end is
+    got = await w.result("get", task_id=res.events[0].body["id"])
+    assert got["status"]["state"] == "TASK_STATE_CANCELED"
+
+
+@fault("load-drops-events")
+async def _(w: Wire, s: reference_server.RunningServer) -> None:
+    count = 100  # 6 streams x 68 events past the 32nd: several of every 97th are lost
+    steps = (
+        {"sleep": 0.3},
+        {"burst": {"id": "b", "count": count, "bytes": 8}},
+        {"status": "completed"},
+    )
+    alone = await w.run(*steps)
+    assert alone.kinds().count("artifact") == count  # one stream at a time loses nothing
+    crowd = await asyncio.gather(*(w.run(*steps) for _ in range(6)))
+    assert all(res.closed for res in crowd)
+    got = sum(res.kinds().count("artifact") + res.states().count("completed") for res in crowd)
+    assert got < 6 * (count + 1)
+
+
 @fault("cancel-slow")
 async def _(w: Wire, s: reference_server.RunningServer) -> None:
     task = await w.result("send", text=script({"wait_cancel": 0.3}), blocking=False)
@@ -237,6 +265,9 @@ async def _(w: Wire, s: reference_server.RunningServer) -> None:
     )
     res = await w.collect("resubscribe", task_id=task["id"])
     assert res.kinds() == ["status"] and res.states() == ["completed"]
+    parked = await w.run({"status": "input-required"})
+    res = await w.collect("resubscribe", task_id=parked.events[0].body["id"])
+    assert res.status_code == 200 and res.events == [] and res.closed  # no input-required Task
 
 
 @fault("reattach-race")

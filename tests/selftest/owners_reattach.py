@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 OWNERS: dict[str, set[str]] = {
-    "reattach-no-snapshot": {"reattach.snapshot-first"},
+    # no snapshot on any re-attach: running tasks (later events only) and input-required ones
+    # (nothing, then close)
+    "reattach-no-snapshot": {"reattach.snapshot-first", "reattach.interrupted-snapshot"},
     "reattach-race": {"reattach.race", "reattach.no-gaps"},
     "reattach-terminal-wrong-code": {"reattach.terminal-task"},
     "wrong-error-code-unknown-task": {"reattach.unknown-task"},
@@ -14,9 +16,6 @@ OWNERS: dict[str, set[str]] = {
 
 #: Requirements no fault of docs/architecture.md §3 breaks yet: proposed faults (not run).
 PROPOSED: dict[str, set[str]] = {
-    # reattach-no-snapshot extended to interrupted tasks: re-attach to an input-required task
-    # streams nothing (closes empty, or hangs) instead of the Task (a2a-js #540, fasta2a #62).
-    "reattach-interrupted-no-snapshot": {"reattach.interrupted-snapshot"},
     # each new subscriber misses the first event published after it subscribed.
     "subscribers-diverge": {"reattach.subscribers-identical"},
 }
