@@ -976,9 +976,9 @@ class A2AClient:
 
 async def gather_bounded(
     coros: Iterable[Awaitable[T]],
-    timeout: float,
+    timeout: float,  # noqa: ASYNC109 - the deadline is the point: unfinished work is cancelled
     *,
-    limit: int | None = None,  # noqa: ASYNC109
+    limit: int | None = None,
 ) -> list[T | BaseException]:
     """Run awaitables concurrently; results in order, exceptions returned (not raised).
 
