@@ -25,14 +25,8 @@ CHUNKS: list[dict[str, Any]] = [
 ]
 
 
-def _needs_streaming(a2a: Any) -> None:
-    """Streaming scenarios apply only to agents whose card declares streaming (R18)."""
-    if (a2a.card.get("capabilities") or {}).get("streaming") is not True:
-        a2a.unsupported("the agent card does not declare capabilities.streaming: true (R18)")
-
-
 async def _chunked(a2a: Any) -> tuple[Any, list[Any]]:
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     res = await a2a.client.stream_collect(script.build(CHUNKS))
     updates = [ev for ev in res.events if ev.kind == "artifact"]
     a2a.check(updates, expected="artifact updates", actual=a2a.describe(res), stream=res)
@@ -100,7 +94,7 @@ async def test_reassembly_matches_get(a2a: Any) -> None:
 @pytest.mark.a2a_requirement("artifacts.reassembly-matches-get")
 async def test_reassembly_matches_get_blackbox(a2a: Any) -> None:
     """R13 against any agent whose answer streams artifacts."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     res = await a2a.client.stream_collect(a2a.prompt)
     updates = [ev for ev in res.events if ev.kind == "artifact"]
     if not updates or not res.task_id:

@@ -19,11 +19,6 @@ pytestmark = pytest.mark.asyncio
 TERMINAL = frozenset({"completed", "failed", "canceled", "rejected"})
 
 
-def _needs_streaming(a2a: Any) -> None:
-    if (a2a.card.get("capabilities") or {}).get("streaming") is not True:
-        a2a.unsupported("the agent card does not declare capabilities.streaming: true (R18)")
-
-
 def _wait(a2a: Any) -> float:
     """W: how long the task waits for a cancel; under budget.call so a slow cancel still answers."""
     return round(min(script.MAX_SLEEP, a2a.budget.call * 0.6), 3)
@@ -57,7 +52,7 @@ def _require_live(stream: Any) -> None:
 @pytest.mark.a2a_scripted
 async def test_cancel_prompt(a2a: Any) -> None:
     """R17: cancel answers at once with the canceled Task, not when the task ends by itself."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     limit = _wait(a2a) / 2
     async with a2a.client.stream(_cancelable(a2a)) as orig:
         task_id = await _task_id(a2a, orig)
@@ -76,7 +71,7 @@ async def test_cancel_prompt(a2a: Any) -> None:
 @pytest.mark.a2a_scripted
 async def test_streams_notified(a2a: Any) -> None:
     """R17/R5/R12: the original and a re-attached stream both receive the task's end state."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     async with a2a.client.stream(_cancelable(a2a)) as orig:
         task_id = await _task_id(a2a, orig)
         async with a2a.client.resubscribe(task_id) as sub:
@@ -103,7 +98,7 @@ async def test_streams_notified(a2a: Any) -> None:
 @pytest.mark.a2a_scripted
 async def test_get_agrees(a2a: Any) -> None:
     """R17: after cancel, GetTask shows the state cancel reported (a2a-python #1170)."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     async with a2a.client.stream(_cancelable(a2a)) as orig:
         task_id = await _task_id(a2a, orig)
         cancel = await a2a.client.cancel(task_id)

@@ -19,12 +19,6 @@ TERMINAL = ["completed", "failed", "canceled", "rejected"]
 INTERRUPTED = ["input-required", "auth-required"]
 
 
-def _needs_streaming(a2a: Any) -> None:
-    """Streaming scenarios apply only to agents whose card declares streaming (R18)."""
-    if (a2a.card.get("capabilities") or {}).get("streaming") is not True:
-        a2a.unsupported("the agent card does not declare capabilities.streaming: true (R18)")
-
-
 def _ends_with(state: str) -> str:
     return script.build([{"artifact": {"id": "a1", "text": "x"}}, {"status": state}])
 
@@ -43,14 +37,14 @@ def _check_closed(a2a: Any, res: Any) -> None:
 @pytest.mark.parametrize("state", TERMINAL)
 async def test_closes_after_terminal(a2a: Any, state: str) -> None:
     """R5/R8: every terminal state closes the stream (rejected too: fasta2a forgot it)."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     _check_closed(a2a, await a2a.client.stream_collect(_ends_with(state)))
 
 
 @pytest.mark.a2a_requirement("closure.closes-after-terminal")
 async def test_closes_after_terminal_blackbox(a2a: Any) -> None:
     """R5 against any agent: whatever terminal state the prompt reaches, the stream closes."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     res = await a2a.client.stream_collect(a2a.prompt)
     if res.events and res.events[0].kind == "message":
         pytest.skip("the agent answered with a Message (ordering.message-only judges that)")
@@ -64,7 +58,7 @@ async def test_closes_after_terminal_blackbox(a2a: Any) -> None:
 @pytest.mark.parametrize("state", TERMINAL)
 async def test_final_flag(a2a: Any, state: str) -> None:
     """R8: 0.3 ``final: true`` on the terminal status update and on no status before it."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     steps: list[dict[str, Any]] = [{"status": "working"}, {"message": "m1"},
                                    {"artifact": {"id": "a1", "text": "x"}}, {"status": state}]
     res = await a2a.client.stream_collect(script.build(steps))
@@ -85,7 +79,7 @@ async def test_final_flag(a2a: Any, state: str) -> None:
 @pytest.mark.parametrize("state", INTERRUPTED)
 async def test_interrupted(a2a: Any, state: str) -> None:
     """R7 (spec contradiction): record whether the stream closes after an interrupted state."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     res = await a2a.client.stream_collect(script.build([{"status": "working"},
                                                         {"status": state}]))
     last = res.events[-1] if res.events else None
@@ -104,7 +98,7 @@ async def test_interrupted(a2a: Any, state: str) -> None:
 @pytest.mark.parametrize("state", INTERRUPTED)
 async def test_final_on_interrupted(a2a: Any, state: str) -> None:
     """R8: a 0.3 stream that ends on an interrupted state marks that last status final."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     res = await a2a.client.stream_collect(script.build([{"status": "working"},
                                                         {"status": state}]))
     reached = [ev for ev in res.by_kind("status") if ev.state == state]
@@ -125,7 +119,7 @@ async def test_final_on_interrupted(a2a: Any, state: str) -> None:
 @pytest.mark.parametrize("state", TERMINAL)
 async def test_get_task_agrees(a2a: Any, state: str) -> None:
     """GetTask after the stream reports the terminal state the stream delivered."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     res = await a2a.client.stream_collect(_ends_with(state))
     terminal = res.terminal_events()
     a2a.check(terminal and res.task_id, expected=f"a task stream ending {state}",

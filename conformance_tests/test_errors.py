@@ -26,12 +26,6 @@ RAISE_AT: dict[str, list[dict[str, Any]]] = {
 }
 
 
-def _needs_streaming(a2a: Any) -> None:
-    """Streaming scenarios apply only to agents whose card declares streaming (R18)."""
-    if (a2a.card.get("capabilities") or {}).get("streaming") is not True:
-        a2a.unsupported("the agent card does not declare capabilities.streaming: true (R18)")
-
-
 def _unknown_id() -> str:
     return f"no-such-task-{uuid.uuid4().hex}"
 
@@ -80,7 +74,7 @@ async def _bad_stream(a2a: Any) -> Any:
 @pytest.mark.parametrize("where", list(RAISE_AT))
 async def test_exception_ends_stream(a2a: Any, where: str) -> None:
     """An agent exception ends the stream with failed or an error, then closes (bug #8)."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     res = await a2a.client.stream_collect(script.build(RAISE_AT[where]))
     failed = [ev for ev in res.events if ev.kind == "status" and ev.state == "failed"]
     errors = [ev for ev in res.events if ev.kind == "error"]
@@ -99,7 +93,7 @@ async def test_exception_ends_stream(a2a: Any, where: str) -> None:
 @pytest.mark.a2a_scripted
 async def test_exception_task_terminal(a2a: Any) -> None:
     """After a mid-stream agent exception the task is terminal, not working forever."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     res = await a2a.client.stream_collect(script.build(RAISE_AT["mid"]))
     a2a.check(res.task_id, expected="a task stream (the Task precedes the exception)",
               actual=a2a.describe(res), stream=res)
@@ -154,7 +148,7 @@ async def test_method_not_found(a2a: Any) -> None:
 @pytest.mark.a2a_requirement("errors.invalid-params")
 async def test_invalid_params(a2a: Any) -> None:
     """R19/R20: a streaming call with a message without parts → -32602, JSON or SSE error."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     res = await _bad_stream(a2a)
     _check_code(a2a, res, res.rpc_error, -32602, 400)
 
@@ -244,7 +238,7 @@ async def test_json_errors(a2a: Any, trigger: str) -> None:
 @pytest.mark.a2a_requirement("errors.pre-stream-error-form")
 async def test_pre_stream_error_form(a2a: Any) -> None:
     """R20 (silent): record how an error before the first stream event is delivered."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     res = await _bad_stream(a2a)
     if res.end == "json-error":
         form = "JSON body (HTTP 2xx)"

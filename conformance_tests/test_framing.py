@@ -31,12 +31,6 @@ WRAPPERS = ("task", "message", "statusUpdate", "artifactUpdate")
 OPAQUE = {"metadata", "data"}
 
 
-def _needs_streaming(a2a: Any) -> None:
-    """Streaming scenarios apply only to agents whose card declares streaming (R18)."""
-    if (a2a.card.get("capabilities") or {}).get("streaming") is not True:
-        a2a.unsupported("the agent card does not declare capabilities.streaming: true (R18)")
-
-
 async def _stream(a2a: Any, which: str) -> Any:
     text = {"prompt": a2a.prompt, "task": script.build(RICH), "reply": script.build(REPLY)}[which]
     return await a2a.client.stream_collect(text)
@@ -75,7 +69,7 @@ def _events_or_fail(a2a: Any, res: Any) -> list[Any]:
 @pytest.mark.a2a_requirement("framing.content-type")
 async def test_content_type(a2a: Any) -> None:
     """R1: HTTP 200 with Content-Type text/event-stream."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     res = await _stream(a2a, "prompt")
     a2a.check(res.status_code == 200 and res.content_type_ok,
               expected="HTTP 200, Content-Type: text/event-stream",
@@ -92,7 +86,7 @@ def _is_kind_rule(error: str) -> bool:
 @pytest.mark.parametrize("source", _sources(scripted=False) + _sources(scripted=True))
 async def test_schema_valid(a2a: Any, source: str) -> None:
     """R1/R14/R15: every event is one JSON document valid for the dialect's schema."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     res = await _stream(a2a, source)
     problems = []
     for ev in _events_or_fail(a2a, res):
@@ -128,7 +122,7 @@ def _proto_json_problems(a2a: Any, events: list[Any]) -> list[str]:
 @pytest.mark.parametrize("source", _sources(scripted=False) + _sources(scripted=True))
 async def test_proto_json(a2a: Any, source: str) -> None:
     """R23: 1.0 JSON is ProtoJSON: camelCase members, TASK_STATE_* / ROLE_* enum names."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     res = await _stream(a2a, source)
     problems = _proto_json_problems(a2a, _events_or_fail(a2a, res))
     a2a.check(not problems, expected="camelCase members and TASK_STATE_*/ROLE_* values",
@@ -139,7 +133,7 @@ async def test_proto_json(a2a: Any, source: str) -> None:
 @pytest.mark.parametrize("source", _sources(scripted=False) + _sources(scripted=True))
 async def test_no_kind(a2a: Any, source: str) -> None:
     """R23: the 0.3 ``kind`` discriminator should not appear in 1.0 events."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     res = await _stream(a2a, source)
     found = [f"#{ev.index} {path or '(root)'}.kind = {value!r}"
              for ev in _events_or_fail(a2a, res)
@@ -151,7 +145,7 @@ async def test_no_kind(a2a: Any, source: str) -> None:
 @pytest.mark.parametrize("source", _sources(scripted=False) + _sources(scripted=True)[:1])
 async def test_timestamp_utc(a2a: Any, source: str) -> None:
     """R23: status timestamps are RFC 3339 in UTC with 'Z'."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     res = await _stream(a2a, source)
     stamps = [(ev.index, status.timestamp) for ev in _events_or_fail(a2a, res)
               for status in (ev.task.status if ev.task else None,
@@ -167,7 +161,7 @@ async def test_timestamp_utc(a2a: Any, source: str) -> None:
 @pytest.mark.a2a_requirement("framing.anti-buffering")
 async def test_anti_buffering(a2a: Any) -> None:
     """Record the anti-buffering headers proxies honour (bug #24: SSE held in nginx buffers)."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     res = await _stream(a2a, "prompt")
     headers = {k.lower(): v for k, v in (res.headers or {}).items()}
     cache, accel = headers.get("cache-control"), headers.get("x-accel-buffering")

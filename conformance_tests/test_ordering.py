@@ -23,12 +23,6 @@ _RANK = {"submitted": 0, "working": 1, "input-required": 1, "auth-required": 1,
 _LOAD = 30  # concurrent streams in the load scenario (one such bug only showed under load)
 
 
-def _needs_streaming(a2a: Any) -> None:
-    """Streaming scenarios apply only to agents whose card declares streaming (R18)."""
-    if (a2a.card.get("capabilities") or {}).get("streaming") is not True:
-        a2a.unsupported("the agent card does not declare capabilities.streaming: true (R18)")
-
-
 def _art(name: str, text: str | None = None) -> dict[str, Any]:
     return {"artifact": {"id": name, "text": text or f"text of {name}"}}
 
@@ -71,7 +65,7 @@ def _task_stream_or_skip(a2a: Any, res: Any) -> None:
 @pytest.mark.a2a_scripted
 async def test_task_first(a2a: Any) -> None:
     """R5: a 1.0 task stream MUST begin with the Task object."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     res = await a2a.client.stream_collect(script.build([_art("a1"), {"status": "completed"}]))
     a2a.check(res.events and res.events[0].kind == "task",
               expected="the first event is a Task", actual=a2a.describe(res), stream=res)
@@ -80,7 +74,7 @@ async def test_task_first(a2a: Any) -> None:
 @pytest.mark.a2a_requirement("ordering.task-first")
 async def test_task_first_blackbox(a2a: Any) -> None:
     """R5 against any agent: unless it answers with one Message, the stream opens with a Task."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     res = await a2a.client.stream_collect(a2a.prompt)
     _task_stream_or_skip(a2a, res)
     a2a.check(res.events[0].kind == "task",
@@ -92,7 +86,7 @@ async def test_task_first_blackbox(a2a: Any) -> None:
 @pytest.mark.a2a_scripted
 async def test_task_first_v03(a2a: Any) -> None:
     """R6: the 0.3 proto says a task stream should open with the Task."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     res = await a2a.client.stream_collect(script.build([_art("a1"), {"status": "completed"}]))
     a2a.check(res.events and res.events[0].kind == "task",
               expected="the first event is a Task", actual=a2a.describe(res), stream=res)
@@ -122,7 +116,7 @@ async def _followup_first(a2a: Any) -> None:
 @pytest.mark.a2a_scripted
 async def test_followup_task_first(a2a: Any) -> None:
     """R5: every 1.0 task stream starts with the Task, a follow-up message's stream included."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     await _followup_first(a2a)
 
 
@@ -130,7 +124,7 @@ async def test_followup_task_first(a2a: Any) -> None:
 @pytest.mark.a2a_scripted
 async def test_followup_task_first_v03(a2a: Any) -> None:
     """R6: the 0.3 proto's 'should' for task streams holds for a follow-up's stream too."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     await _followup_first(a2a)
 
 
@@ -161,7 +155,7 @@ async def _message_only(a2a: Any) -> None:
 @pytest.mark.a2a_scripted
 async def test_message_only(a2a: Any) -> None:
     """R5: a message-only stream is exactly one Message, then close."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     await _message_only(a2a)
 
 
@@ -169,7 +163,7 @@ async def test_message_only(a2a: Any) -> None:
 @pytest.mark.a2a_scripted
 async def test_message_only_v03(a2a: Any) -> None:
     """R6: the 0.3 proto's 'should' for message-only streams."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     await _message_only(a2a)
 
 
@@ -177,7 +171,7 @@ async def test_message_only_v03(a2a: Any) -> None:
 @pytest.mark.a2a_scripted
 async def test_script_order(a2a: Any) -> None:
     """R4: artifacts, progress messages and the terminal status arrive in production order."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     steps = [{"message": "m1"}, _art("a1"), {"message": "m2"}, _art("a2"), _art("a3"),
              {"status": "completed", "text": "done"}]
     res = await a2a.client.stream_collect(script.build(steps))
@@ -191,7 +185,7 @@ async def test_script_order(a2a: Any) -> None:
 @pytest.mark.a2a_scripted
 async def test_artifacts_before_terminal(a2a: Any) -> None:
     """R9: nothing the agent produced may arrive after the terminal status."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     steps = [_art("a1"), {"message": "m1"}, _art("a2"), {"status": "completed"}]
     res = await a2a.client.stream_collect(script.build(steps))
     got = _markers(res.events, {"m1"})
@@ -206,7 +200,7 @@ async def test_artifacts_before_terminal(a2a: Any) -> None:
 @pytest.mark.a2a_scripted
 async def test_order_under_load(a2a: Any) -> None:
     """R4/R9 under concurrency: 30 simultaneous streams of artifact, artifact, completed."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     text = script.build([_art("a1"), _art("a2"), {"status": "completed"}])
     results = await asyncio.gather(*(a2a.client.stream_collect(text) for _ in range(_LOAD)))
     expected = ["art:a1", "art:a2", "end:completed"]
@@ -222,7 +216,7 @@ async def test_order_under_load(a2a: Any) -> None:
 @pytest.mark.a2a_scripted
 async def test_single_terminal(a2a: Any) -> None:
     """R5/R8: exactly one terminal status update (a final Task snapshot is not one)."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     res = await a2a.client.stream_collect(script.build([_art("a1"), {"status": "completed"}]))
     terminals = [ev for ev in res.events if ev.kind == "status" and ev.is_terminal]
     a2a.check(len(terminals) == 1, expected="exactly one terminal status update",
@@ -251,7 +245,7 @@ def _regressions(events: list[Any]) -> list[str]:
 @pytest.mark.a2a_scripted
 async def test_state_machine(a2a: Any) -> None:
     """S10 §4.1.3: submitted → working → terminal, never backwards."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     steps = [{"status": "working"}, _art("a1"), {"message": "m1"}, {"status": "completed"}]
     res = await a2a.client.stream_collect(script.build(steps))
     problems = _regressions(res.events)
@@ -263,7 +257,7 @@ async def test_state_machine(a2a: Any) -> None:
 @pytest.mark.a2a_scripted
 async def test_state_machine_follow_up(a2a: Any) -> None:
     """S10 §4.1.3 across a follow-up: working → input-required, then working → completed."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     # collect() ends at the close, or close_grace after input-required if the stream stays
     # open (R7 allows both), so the server closes first whenever it closes at all
     first = await a2a.client.stream_collect(script.build([{"status": "working"},
@@ -312,7 +306,7 @@ def _id_problems(events: list[Any]) -> list[str]:
 @pytest.mark.a2a_scripted
 async def test_ids_consistent(a2a: Any) -> None:
     """R16: every event of a task stream carries the Task's taskId and contextId."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     steps = [{"status": "working"}, {"message": "m1"}, _art("a1"), {"status": "completed"}]
     res = await a2a.client.stream_collect(script.build(steps))
     problems = _id_problems(res.events)
@@ -323,7 +317,7 @@ async def test_ids_consistent(a2a: Any) -> None:
 @pytest.mark.a2a_requirement("ordering.ids-consistent")
 async def test_ids_consistent_blackbox(a2a: Any) -> None:
     """R16 against any agent that answers with a task stream."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     res = await a2a.client.stream_collect(a2a.prompt)
     _task_stream_or_skip(a2a, res)
     problems = _id_problems(res.events)
@@ -334,7 +328,7 @@ async def test_ids_consistent_blackbox(a2a: Any) -> None:
 @pytest.mark.a2a_requirement("ordering.rpc-id")
 async def test_rpc_id(a2a: Any) -> None:
     """R1: every JSON-RPC event's id equals the request id."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     async with a2a.client.stream(a2a.prompt) as call:
         res = await call.collect()
         want = call.request_id
@@ -351,7 +345,7 @@ async def test_rpc_id(a2a: Any) -> None:
 @pytest.mark.a2a_scripted
 async def test_no_message_in_task(a2a: Any) -> None:
     """R5: a 1.0 task stream carries agent messages in status.message, never as Message events."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     steps = [{"status": "working"}, {"message": "progress"}, _art("a1"), {"status": "completed"}]
     res = await a2a.client.stream_collect(script.build(steps))
     messages = [ev for ev in res.events if ev.kind == "message"]
@@ -391,7 +385,7 @@ async def _incremental(a2a: Any) -> None:
 @pytest.mark.a2a_scripted
 async def test_incremental_delivery(a2a: Any) -> None:
     """S10 §3.1.2: immediate feedback; an event is not held until the next one (or the end)."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     await _incremental(a2a)
 
 
@@ -399,5 +393,5 @@ async def test_incremental_delivery(a2a: Any) -> None:
 @pytest.mark.a2a_scripted
 async def test_incremental_delivery_v03(a2a: Any) -> None:
     """0.3 streams are real-time updates too (no normative MUST, hence SHOULD)."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     await _incremental(a2a)

@@ -23,12 +23,6 @@ pytestmark = pytest.mark.asyncio
 TERMINAL = frozenset({"completed", "failed", "canceled", "rejected"})
 
 
-def _needs_streaming(a2a: Any) -> None:
-    """Re-attach is a streaming method: it applies only when the card declares streaming (R18)."""
-    if (a2a.card.get("capabilities") or {}).get("streaming") is not True:
-        a2a.unsupported("the agent card does not declare capabilities.streaming: true (R18)")
-
-
 def _hold(a2a: Any) -> float:
     """How long a script keeps its task running so a re-attach lands while it is live."""
     return round(min(script.MAX_SLEEP, max(0.5, a2a.budget.total * 0.4)), 3)
@@ -97,7 +91,7 @@ async def _wait_artifact(stream: Any, number: int, within: float) -> None:
 @pytest.mark.a2a_scripted
 async def test_snapshot_first(a2a: Any) -> None:
     """R10: the first event is a Task with the state and artifacts the task has right now."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     text = script.build([{"status": "working"}, {"artifact": {"id": "n-0", "text": "0"}},
                          {"artifact": {"id": "n-1", "text": "1"}}, {"sleep": _hold(a2a)}])
     async with a2a.client.stream(text) as orig:
@@ -133,7 +127,7 @@ async def test_snapshot_first(a2a: Any) -> None:
 @pytest.mark.a2a_scripted
 async def test_no_gaps(a2a: Any) -> None:
     """R10/R4: snapshot + later events = every numbered chunk once, in order (0.3: R11)."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     count, gap = 30, 0.02
     async with a2a.client.stream(_numbered(count, gap)) as orig:
         task_id = await _task_id(orig)
@@ -165,7 +159,7 @@ async def test_no_gaps(a2a: Any) -> None:
 @pytest.mark.a2a_requirement("reattach.unknown-task")
 async def test_unknown_task(a2a: Any) -> None:
     """R10/R19: an id the server never issued gets -32001 (REST 404), as JSON or SSE error."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     res = await a2a.client.resubscribe_collect(f"no-such-task-{uuid.uuid4()}")
     a2a.check(_code(res) == -32001,
               expected="TaskNotFoundError -32001 (REST: HTTP 404 TASK_NOT_FOUND)",
@@ -184,7 +178,7 @@ async def _completed_task(a2a: Any) -> str | None:
 @pytest.mark.a2a_scripted
 async def test_terminal_task(a2a: Any) -> None:
     """R10: 1.0 re-attach to a completed task → -32004 (REST 400 UNSUPPORTED_OPERATION)."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     task_id = await _completed_task(a2a)
     res = await a2a.client.resubscribe_collect(task_id)
     a2a.check(_code(res) == -32004,
@@ -196,7 +190,7 @@ async def test_terminal_task(a2a: Any) -> None:
 @pytest.mark.a2a_scripted
 async def test_terminal_task_v03(a2a: Any) -> None:
     """R11 (INFO): record what 0.3 answers; the P03 comment suggests the Task, then close."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     task_id = await _completed_task(a2a)
     res = await a2a.client.resubscribe_collect(task_id)
     a2a.record("answer", a2a.describe(res))
@@ -228,7 +222,7 @@ async def _race_once(a2a: Any, hold: float) -> tuple[bool, str, Any]:
 @pytest.mark.a2a_scripted
 async def test_race_around_completion(a2a: Any) -> None:
     """R10: re-attach as tasks complete (0-230 ms after start): never hang (bug #25)."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     tries = 30
     holds = [round(i * 0.008, 3) for i in range(tries)]
     started = time.monotonic()
@@ -288,7 +282,7 @@ def _refused(a2a: Any, results: list[Any]) -> None:
 @pytest.mark.a2a_scripted
 async def test_subscribers_identical(a2a: Any) -> None:
     """R12: two concurrent re-attached streams get the same events in the same order."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     text = _numbered(10, 0.01, before=min(0.3, _hold(a2a)))
     async with a2a.client.stream(text) as orig:
         task_id = await _task_id(orig)
@@ -312,7 +306,7 @@ async def test_subscribers_identical(a2a: Any) -> None:
 @pytest.mark.a2a_scripted
 async def test_close_one_keeps_others(a2a: Any) -> None:
     """R12: closing one stream of a task leaves the original and another re-attach untouched."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     count = 10
     text = _numbered(count, 0.01, before=min(0.3, _hold(a2a)))
     async with a2a.client.stream(text) as orig:
@@ -367,7 +361,7 @@ async def _drop_after_first(a2a: Any) -> None:
 @pytest.mark.a2a_scripted
 async def test_disconnect_keeps_task(a2a: Any) -> None:
     """R12: the task's life does not depend on its stream (bugs #19: a2a-python, kagent)."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     await _drop_after_first(a2a)
 
 
@@ -375,7 +369,7 @@ async def test_disconnect_keeps_task(a2a: Any) -> None:
 @pytest.mark.a2a_scripted
 async def test_disconnect_keeps_task_v03(a2a: Any) -> None:
     """R11: 0.3 has tasks/resubscribe for lost connections, so the task must outlive one."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     await _drop_after_first(a2a)
 
 
@@ -383,7 +377,7 @@ async def test_disconnect_keeps_task_v03(a2a: Any) -> None:
 @pytest.mark.a2a_scripted
 async def test_interrupted_snapshot(a2a: Any) -> None:
     """R10: input-required is not terminal: re-attach answers with the Task (a2a-js #540)."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     text = script.build([{"status": "working"}, {"status": "input-required", "text": "more?"}])
     async with a2a.client.stream(text) as orig:
         ev = await orig.events_until(lambda e: e.state == "input-required")

@@ -119,6 +119,14 @@ class A2AContext(Checker):
         """The server shares this process (embedded): memory includes the test runner's."""
         return self._pid == os.getpid()
 
+    def needs_streaming(self) -> None:
+        """Streaming scenarios apply only to agents whose card declares streaming (R18).
+
+        Elsewhere they are ``unsupported``; ``errors.streaming-unsupported`` judges the -32004.
+        """
+        if (self.card.get("capabilities") or {}).get("streaming") is not True:
+            self.unsupported("the agent card does not declare capabilities.streaming: true (R18)")
+
     def new_client(self) -> A2AClient:
         """A second, not yet entered client for this dialect (``async with`` it)."""
         from pytest_a2a.client import A2AClient
