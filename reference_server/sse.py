@@ -210,6 +210,12 @@ class SseResponse:
                         "more_body": True,
                     }
                 )
+                # Every write is a scheduling point, as on any async transport. uvicorn's send
+                # only suspends once the transport is paused, so without this one stream's
+                # thousands of 3-byte writes would hold the event loop: every other stream and
+                # agent of the server (and the noticing of a dead client) would advance one
+                # step per batch this writer takes.
+                await asyncio.sleep(0)
             return
         await send({"type": "http.response.body", "body": data, "more_body": True})
 
