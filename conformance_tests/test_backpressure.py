@@ -32,11 +32,6 @@ COUNT, SIZE = 5000, 1024
 MEM_PARTS, MEM_COUNT, MEM_SIZE = 32, 250, 4096
 
 
-def _needs_streaming(a2a: Any) -> None:
-    if (a2a.card.get("capabilities") or {}).get("streaming") is not True:
-        a2a.unsupported("the agent card does not declare capabilities.streaming: true (R18)")
-
-
 def _burst(count: int, size: int, wait: float = 0.0) -> str:
     """working, burst "bp" (chunk i = "<i> ..."), a tail artifact, [wait_cancel], completed.
 
@@ -102,7 +97,7 @@ def _gaps(indices: list[int]) -> str:
 @pytest.mark.a2a_scripted
 async def test_no_global_stall(a2a: Any) -> None:
     """One stalled reader must not stall another task's stream on another connection (#21)."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     lead = 0.4  # the other task emits once the slow stream's buffers are surely full
     limit = lead + max(a2a.budget.close_grace, 0.25)
     other = script.build([{"sleep": lead}, {"status": "working"},
@@ -128,7 +123,7 @@ async def test_no_global_stall(a2a: Any) -> None:
 async def test_slow_reader_complete(a2a: Any) -> None:
     """R4: in order with no gap, then the rest once it speeds up, or an explicit close after
     which the task's artifact is whole; never a silently gapped stream (a2a-rs #148)."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     wait = round(a2a.budget.idle * 0.8, 3)  # the task stays live for a re-attach after a close
     async with _slow(a2a, _burst(COUNT, SIZE, wait=wait)) as slow:
         first = await _start(slow)
@@ -205,7 +200,7 @@ async def test_memory_bounded(a2a: Any) -> None:
     (the lowest of the last samples, so transient allocations do not count) is what it buffers
     for the reader, and more than half a second copy of the burst fails. RSS only grows when
     freed memory cannot be reused, so a miss is possible, a false alarm is not."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     before = a2a.server_rss()
     if before is None:
         a2a.unsupported("server memory is unknown: the plugin did not boot the server "

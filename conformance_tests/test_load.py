@@ -31,11 +31,6 @@ LOAD = script.build([{"status": "working"},
                      {"status": "completed"}])
 
 
-def _needs_streaming(a2a: Any) -> None:
-    if (a2a.card.get("capabilities") or {}).get("streaming") is not True:
-        a2a.unsupported("the agent card does not declare capabilities.streaming: true (R18)")
-
-
 def _index(text: str) -> int | None:
     head = text.split(" ", 1)[0]
     return int(head) if head.isdigit() and " " in text else None
@@ -98,7 +93,7 @@ async def _wave(a2a: Any, client: A2AClient, count: int, within: float) -> list[
 @pytest.mark.a2a_scripted
 async def test_concurrent_complete(a2a: Any) -> None:
     """R4/R5 under load: every one of 100 concurrent streams is whole (bugs #9, #20)."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     results, elapsed = await _load(a2a)
     a2a.record("streams", len(results))
     a2a.record("elapsed_s", round(elapsed, 3))
@@ -127,7 +122,7 @@ def _pct(values: list[float], q: float) -> float | None:
 @pytest.mark.a2a_scripted
 async def test_latency(a2a: Any) -> None:
     """INFO: time to first event / to the terminal status under the same load, and throughput."""
-    _needs_streaming(a2a)
+    a2a.needs_streaming()
     results, elapsed = await _load(a2a)
     done = [r for r in results if not isinstance(r, BaseException)]
     first = [r.events[0].t for r in done if r.events]
