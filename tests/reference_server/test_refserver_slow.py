@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -69,33 +70,86 @@ async def test_slow_reader_is_cut_off_explicitly_and_nobody_waits(
     assert not any("statusUpdate" in e.get("result", {}) and "COMPLETED" in str(e) for e in events)
 
 
+def _trickle(artifact_id: str, count: int, every: float) -> list[dict[str, Any]]:
+    """``count`` small chunks ``"<i> "`` of one artifact, one every ``every`` seconds: a window
+    long enough to join or catch up in under any load; a test cancels the task once it has
+    seen what it needs, so it never waits the window out."""
+    steps: list[dict[str, Any]] = []
+    for i in range(count):
+        steps.append({"sleep": every})
+        steps.append({"artifact": {"id": artifact_id, "text": f"{i} ", "append": i > 0}})
+    return steps
+
+
+def _tail_index(update: dict[str, Any], artifact_id: str) -> int | None:
+    """The index of a ``_trickle`` chunk of ``artifact_id`` (None: another event)."""
+    if update["artifact"]["artifactId"] != artifact_id:
+        return None
+    return int(update["artifact"]["parts"][0]["text"])
+
+
 async def test_fast_subscriber_unaffected_by_slow_one_same_task(
     make_server: Callable[..., reference_server.RunningServer], http: httpx.AsyncClient
 ) -> None:
-    server = make_server(buffer=16)
+    # buffer 256: the slow reader (12 MiB unread) is still cut off long before the end of the
+    # burst, while the fast one may take its time over its 12 MiB snapshot without falling
+    # 256 events (13 s of trickle) behind
+    server = make_server(buffer=256)
     wire = Wire(server.url, "v1.0-jsonrpc", http)
-    tail = [{"artifact": {"id": "t", "text": str(i), "append": i > 0}} for i in range(20)]
-    slow = await _open_slow(server.url, BURST, {"sleep": 1.0}, *tail, {"status": "completed"})
+    slow = await _open_slow(server.url, BURST, *_trickle("t", 600, 0.05))
     tid = await _latest_task(wire)
-    await _burst_done(wire, tid)
-    fast = await wire.collect("resubscribe", task_id=tid)  # joins while the slow one is stuck
-    assert fast.closed and fast.states() == ["submitted", "completed"]
-    assert [
-        e.body["artifact"]["parts"][0]["text"] for e in fast.events if e.kind == "artifact"
-    ] == [str(i) for i in range(20)]
-    slow.close()
+    await _burst_done(wire, tid)  # the slow reader is stuck: it has read nothing of 12 MiB
+    async with wire.open("resubscribe", task_id=tid) as fast:  # joins during the trickle
+        snapshot = await fast.next()
+        assert snapshot is not None and snapshot.kind == "task", snapshot
+        before = [a for a in snapshot.body.get("artifacts", []) if a["artifactId"] == "t"]
+        seen = [int(i) for i in before[0]["parts"][0]["text"].split()] if before else []
+        assert seen == list(range(len(seen))), seen
+        joined = len(seen)
+        while len(seen) < joined + 10:  # every later chunk, in order, as it is produced
+            ev = await fast.next()
+            assert ev is not None and ev.kind == "artifact", ev
+            assert _tail_index(ev.body, "t") == len(seen), (ev.body, len(seen))
+            seen.append(len(seen))
+        await wire.result("cancel", task_id=tid)
+        rest = await fast.collect()
+    assert rest.closed and rest.states() == ["submitted", "canceled"]
+    later = [_tail_index(e.body, "t") for e in rest.events[1:] if e.kind == "artifact"]
+    assert later == list(range(joined, joined + len(later))), later  # no gap, no repeat
+    events, text = await slow.read_all()  # meanwhile the slow one was cut off, explicitly
+    indices = _indices(events)
+    assert indices == list(range(len(indices))) and 0 < len(indices) < 3000
+    assert "re-attach" in text
 
 
 async def _burst_done(wire: Wire, tid: str) -> None:
     async with asyncio.timeout(DEADLINE):  # until the burst is out and the agent sleeps
         while True:
-            task = await wire.result("get", task_id=tid)
-            if (
-                len(task.get("artifacts", [{}])[0].get("parts", [{"text": ""}])[0]["text"])
-                >= 3000 * 4096
-            ):
+            if await _big_len(wire, tid) >= 3000 * 4096:
                 return
             await asyncio.sleep(0.02)
+
+
+async def _big_len(wire: Wire, tid: str) -> int:
+    """How much of the burst the task holds so far (GetTask)."""
+    task = await wire.result("get", task_id=tid)
+    big = [a for a in task.get("artifacts", []) if a["artifactId"] == "big"]
+    return len(big[0]["parts"][0]["text"]) if big else 0
+
+
+async def _burst_stalled(wire: Wire, tid: str, samples: int = 3) -> int:
+    """Wait until the burst stops growing short of its end: ``samples`` GetTask answers in a row
+    agree. The server's loop ran the agent between any two of them (each request takes several
+    loop steps), so the agent is blocked, not just slow. Returns where it stopped."""
+    last, same = -1, 0
+    async with asyncio.timeout(DEADLINE):
+        while same < samples:
+            size = await _big_len(wire, tid)
+            assert size < 3000 * 4096, "the burst completed: nothing held the agent up"
+            same = same + 1 if size == last and size > 0 else 0
+            last = size
+            await asyncio.sleep(0.05)
+    return last
 
 
 async def test_fault_slow_consumer_blocks(
@@ -104,12 +158,25 @@ async def test_fault_slow_consumer_blocks(
     server = make_server(buffer=16, faults=["slow-consumer-blocks"])
     wire = Wire(server.url, "v1.0-jsonrpc", http)
     slow = await _open_slow(server.url, BURST)
-    # by the time this agent emits (0.3 s), the slow reader has long filled its buffer
-    async with wire.open("stream", text=script({"sleep": 0.3}, {"status": "completed"})) as s:
+    tid = await _latest_task(wire)
+    stalled_at = await _burst_stalled(wire, tid)  # its agent waits on the slow reader
+    async with wire.open("stream", text=script({"status": "completed"})) as s:
         assert (await s.next()).kind == "task"  # type: ignore[union-attr]
-        with pytest.raises(TimeoutError):
-            await s.next(timeout=1.5)  # another task is stalled behind the slow reader
-    slow.close()
+        # another task's immediate completion is held up behind the slow reader (a bounded
+        # look: a stalled server stays stalled however long one looks) ...
+        window = asyncio.get_running_loop().time() + 1.0
+        while (left := window - asyncio.get_running_loop().time()) > 0:
+            try:
+                ev = await s.next(timeout=left)
+            except TimeoutError:
+                break
+            assert ev is not None and not ev.terminal, ev
+        assert await _big_len(wire, tid) == stalled_at  # ... while the slow reader stayed stuck
+        slow.close()  # ... and only by it: once it is gone, the other task completes
+        while (ev := await s.next()) is not None and not ev.terminal:
+            pass
+        assert ev is not None and ev.state == "completed", ev
+    await _wait_state(wire, tid, {"TASK_STATE_COMPLETED"})
 
 
 async def test_fault_slow_consumer_drops(
@@ -117,14 +184,26 @@ async def test_fault_slow_consumer_drops(
 ) -> None:
     server = make_server(buffer=16, faults=["slow-consumer-drops"])
     wire = Wire(server.url, "v1.0-jsonrpc", http)
-    tail = ({"sleep": 1.0}, {"artifact": {"id": "tail", "text": "tail"}}, {"status": "completed"})
-    slow = await _open_slow(server.url, BURST, *tail)
+    slow = await _open_slow(server.url, BURST, *_trickle("tail", 600, 0.05))
     tid = await _latest_task(wire)
-    await _burst_done(wire, tid)
-    events, text = await slow.read_all()  # catch up while the agent sleeps
+    await _burst_done(wire, tid)  # 12 MiB produced, nothing read: most of it had no room
+
+    def tail(ev: dict[str, Any]) -> bool:
+        update = ev.get("result", {}).get("artifactUpdate")
+        return bool(update) and _tail_index(update, "tail") is not None
+
+    # catch up; tail chunks published before the buffer had room again are lost too, so wait
+    # for the first one that makes it through
+    assert await slow.read_until(tail), "stream ended without any event after the burst"
+    reading = asyncio.ensure_future(slow.read_all())  # keep reading while the task is canceled
+    await wire.result("cancel", task_id=tid)
+    events, text = await reading
     indices = _indices(events)
-    assert len(indices) < 3000  # chunks lost ...
-    assert "tail" in str(events[-2]) and "COMPLETED" in str(events[-1])  # ... in an open stream
+    assert indices == sorted(indices) and len(indices) < 3000  # chunks lost ...
+    first_tail = next(i for i, ev in enumerate(events) if tail(ev))
+    assert all(not tail(ev) or i >= first_tail for i, ev in enumerate(events))
+    assert not _indices(events[first_tail:])  # ... yet later events arrived in the open stream
+    assert "CANCELED" in str(events[-1]["result"].get("statusUpdate")), events[-1]
     assert "re-attach" not in text
 
 
