@@ -18,7 +18,7 @@ from tests.wire.helpers import Request, chunk, encode_events, raw_server, sample
 
 def test_budget_derivation() -> None:
     b = Budget(10.0)
-    assert (b.close_grace, b.idle, b.call, b.connect, b.stream) == (1.0, 5.0, 5.0, 2.0, 10.0)
+    assert (b.close_grace, b.idle, b.call, b.connect, b.stream) == (1.0, 5.0, 5.0, 5.0, 10.0)
     assert Budget(1.0).close_grace == 0.2 and Budget(100.0).close_grace == 2.0
     assert 0 < b.remaining() <= 10.0 and b.scaled(0.5).total == 5.0
     with pytest.raises(ValueError):
