@@ -17,12 +17,8 @@ method name; v0.3 REST under ``/v1/``), and serves the card at
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import socket
-import sys
 
-import uvicorn
 from a2a.helpers import (
     get_text_parts,
     new_task_from_user_message,
@@ -50,6 +46,7 @@ from a2a.types import (
 from starlette.applications import Starlette
 
 from pytest_a2a import script
+from pytest_a2a.adapters import _serve
 
 # Script states (v0.3 spelling) -> SDK enum.
 STATES: dict[str, TaskState] = {
@@ -202,32 +199,7 @@ def create_app(base_url: str) -> Starlette:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """CLI: bind first (so ``--port 0`` works and the card names the real port), then serve."""
-    parser = argparse.ArgumentParser(prog="python -m pytest_a2a.adapters.a2a_sdk")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=0)
-    args = parser.parse_args(argv)
-    sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((args.host, args.port))
-    host = f"[{args.host}]" if ":" in args.host else args.host
-    base_url = f"http://{host}:{sock.getsockname()[1]}"
-    server = _Server(uvicorn.Config(create_app(base_url), log_level="warning"), base_url)
-    asyncio.run(server.serve(sockets=[sock]))
-    sys.exit(0 if server.started else 1)
-
-
-class _Server(uvicorn.Server):
-    """uvicorn, announcing ``listening on URL`` once it accepts (what launchers wait for)."""
-
-    def __init__(self, config: uvicorn.Config, base_url: str) -> None:
-        super().__init__(config)
-        self.base_url = base_url
-
-    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        await super().startup(sockets)
-        if self.started:
-            print(f"listening on {self.base_url}", flush=True)
+    _serve.run("python -m pytest_a2a.adapters.a2a_sdk", create_app, argv)
 
 
 if __name__ == "__main__":

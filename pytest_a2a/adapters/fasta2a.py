@@ -17,10 +17,6 @@ Run it::
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import socket
-import sys
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -28,7 +24,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
-import uvicorn
 from fasta2a import FastA2A, Skill, Worker
 from fasta2a.broker import InMemoryBroker
 from fasta2a.schema import (
@@ -42,6 +37,7 @@ from fasta2a.schema import (
 from fasta2a.storage import InMemoryStorage
 
 from pytest_a2a import script
+from pytest_a2a.adapters import _serve
 
 SKILL = Skill(
     id="a2a-conformance",
@@ -213,32 +209,7 @@ def create_app(base_url: str) -> FastA2A:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """CLI: bind first (so ``--port 0`` works and the card names the real port), then serve."""
-    parser = argparse.ArgumentParser(prog="python -m pytest_a2a.adapters.fasta2a")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=0)
-    args = parser.parse_args(argv)
-    sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((args.host, args.port))
-    host = f"[{args.host}]" if ":" in args.host else args.host
-    base_url = f"http://{host}:{sock.getsockname()[1]}"
-    server = _Server(uvicorn.Config(create_app(base_url), log_level="warning"), base_url)
-    asyncio.run(server.serve(sockets=[sock]))
-    sys.exit(0 if server.started else 1)
-
-
-class _Server(uvicorn.Server):
-    """uvicorn, announcing ``listening on URL`` once it accepts (what launchers wait for)."""
-
-    def __init__(self, config: uvicorn.Config, base_url: str) -> None:
-        super().__init__(config)
-        self.base_url = base_url
-
-    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        await super().startup(sockets)
-        if self.started:
-            print(f"listening on {self.base_url}", flush=True)
+    _serve.run("python -m pytest_a2a.adapters.fasta2a", create_app, argv)
 
 
 if __name__ == "__main__":
