@@ -1,9 +1,11 @@
 """Many concurrent streams (R4, R5): 100 tasks x 50 numbered chunks at once.
 
 Each stream is judged on its own events only (its chunks 0..49 in order, its terminal status,
-only its own task id); latency is recorded, never judged. A first wave of 10 streams measures
+only its own task id); latency is recorded, never judged. A first wave of 5 streams measures
 what one stream costs on this target (a transport writing 3 bytes at a time is legal, and
-slow); the second wave brings the total to 100, or to what fits in a third of the budget.
+slow; so is a framework doing 300 events/s on a CPU-starved CI machine), and it may take the
+whole budget: it is the calibration, not the load. The second wave brings the total to 100, or
+to what fits in a third of the budget.
 The load runs once per target and dialect in a process: the INFO latency test reads the same
 run as the MUST test (whichever comes first performs it), so the suite stays fast.
 """
@@ -23,7 +25,7 @@ from pytest_a2a.client import A2AClient, gather_bounded
 pytestmark = pytest.mark.asyncio
 
 STREAMS = 100
-FIRST_WAVE = 10
+FIRST_WAVE = 5
 CHUNKS = 50
 TERMINAL = frozenset({"completed", "failed", "canceled", "rejected"})
 LOAD = script.build([{"status": "working"},
@@ -60,7 +62,7 @@ async def _load(a2a: Any) -> tuple[list[Any], float]:
     key = (a2a.url, a2a.dialect)
     if key not in _RUNS:
         started = time.monotonic()
-        first = await _wave(a2a, a2a.client, FIRST_WAVE, a2a.budget.stream / 2)
+        first = await _wave(a2a, a2a.client, FIRST_WAVE, a2a.budget.stream)
         per_stream = (time.monotonic() - started) / FIRST_WAVE
         fits = int(a2a.budget.stream / 3 / max(per_stream, 1e-3))
         second = max(0, min(STREAMS, fits) - FIRST_WAVE)

@@ -360,8 +360,28 @@ async def _incremental(a2a: Any) -> None:
 
     Status updates rather than artifacts: a server that holds each artifact until the next
     event reorders them too, which ``ordering.artifacts-before-terminal`` already judges.
+    A server that holds events back shows no spacing whatever the gap, while a correct server
+    that merely stalled for a moment (CPU-starved CI, a garbage collection) can shrink a short
+    one. So a miss is measured again with a gap four times as long, and that second measurement
+    is the verdict: holding back fails both, a passing stall does not fail the target.
     """
     gap = 0.3
+    res, first, second = await _two_messages(a2a, gap)
+    if second.t - first.t < gap / 2:
+        a2a.record("first_spacing_s", round(second.t - first.t, 3))
+        gap = 1.2
+        res, first, second = await _two_messages(a2a, gap)
+    spacing = second.t - first.t
+    a2a.record("spacing_s", round(spacing, 3))
+    # the agent waited `gap` between the two; a server delivering as produced shows most of it
+    a2a.check(spacing >= gap / 2,
+              expected=f"m1 arrives at least {gap / 2:.2f}s before m2 (agent waited {gap}s)",
+              actual=f"m1 at +{first.t:.3f}s, m2 at +{second.t:.3f}s (spacing {spacing:.3f}s)",
+              stream=res)
+
+
+async def _two_messages(a2a: Any, gap: float) -> tuple[Any, Any, Any]:
+    """One stream whose agent says m1, waits ``gap`` and says m2: (result, m1 event, m2 event)."""
     steps = [{"message": "m1"}, _art("a1"), {"sleep": gap}, {"message": "m2"},
              {"status": "completed"}]
     res = await a2a.client.stream_collect(script.build(steps))
@@ -372,13 +392,7 @@ async def _incremental(a2a: Any) -> None:
             seen.setdefault(msg.text, ev)
     a2a.check("m1" in seen and "m2" in seen, expected="progress messages m1 and m2",
               actual=a2a.describe(res), stream=res)
-    first, second = seen["m1"], seen["m2"]
-    spacing = second.t - first.t
-    # the agent waited `gap` between the two; a server delivering as produced shows most of it
-    a2a.check(spacing >= gap / 2,
-              expected=f"m1 arrives at least {gap / 2:.2f}s before m2 (agent waited {gap}s)",
-              actual=f"m1 at +{first.t:.3f}s, m2 at +{second.t:.3f}s (spacing {spacing:.3f}s)",
-              stream=res)
+    return res, seen["m1"], seen["m2"]
 
 
 @pytest.mark.a2a_requirement("ordering.incremental-delivery")
