@@ -14,9 +14,11 @@ from __future__ import annotations
 import contextlib
 import os
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -86,6 +88,20 @@ class _SignalGuard:
         signal.raise_signal(signum)
 
 
+def _guarded(argv: list[str]) -> list[str]:
+    """``argv`` run through :mod:`pytest_a2a._orphan_guard` where the kernel supports it.
+
+    A missing executable stays an immediate ``OSError`` (a clear boot error), not a guard
+    process that exits at once. Only from the main thread: the kernel ties the signal to the
+    *thread* that forked, and a worker thread may end long before pytest does."""
+    if (not sys.platform.startswith("linux") or not argv
+            or threading.current_thread() is not threading.main_thread()):
+        return argv
+    if shutil.which(argv[0]) is None:
+        raise FileNotFoundError(2, "No such file or directory", argv[0])
+    return [sys.executable, "-m", "pytest_a2a._orphan_guard", str(os.getpid()), *argv]
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
@@ -113,7 +129,7 @@ class ServerProcess:
         self._guard.install()  # before Popen: no window where a SIGTERM orphans the server
         try:
             self.proc = subprocess.Popen(
-                self.argv,
+                _guarded(self.argv),
                 stdin=subprocess.DEVNULL,
                 stdout=self._log,
                 stderr=subprocess.STDOUT,

@@ -31,10 +31,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     _options.add_options(parser)
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     for marker in _MARKERS:
         config.addinivalue_line("markers", marker)
     options = _options.read_options(config)
+    if options.active or _names_packaged_suite(config):
+        _quiet_loop_scope_notice(config)
     run = A2ARun(config, options)
     config.stash[RUN_KEY] = run
     if options.requirement_files or options.expectations is not None:
@@ -44,6 +47,32 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(_ResultHooks(run), "a2a-results")
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(_XdistHooks(run), "a2a-xdist")
+
+
+def _names_packaged_suite(config: pytest.Config) -> bool:
+    """``pytest --pyargs conformance_tests[.module]``: the user asked for our suite."""
+    return bool(config.option.pyargs) and any(
+        str(arg).split("::")[0].split(".")[0] == "conformance_tests" for arg in config.args)
+
+
+def _quiet_loop_scope_notice(config: pytest.Config) -> None:
+    """Runs of our suite do not print pytest-asyncio's "loop scope is unset" notice.
+
+    It asks the *project* to choose a default loop scope for its async fixtures; our only
+    async fixture declares its own (``loop_scope="function"``), and a user running the suite
+    from an empty directory has no project to configure. Left alone when the project sets it,
+    and never touched in runs that do not ask for the suite.
+    """
+    import warnings
+
+    try:
+        unset = not config.getini("asyncio_default_fixture_loop_scope")
+    except ValueError:  # a pytest-asyncio without the option: nothing to quiet
+        return
+    if unset:
+        warnings.filterwarnings(
+            "ignore", message='The configuration option "asyncio_default_fixture_loop_scope"',
+            category=pytest.PytestDeprecationWarning)
 
 
 def _suite_path() -> str:
@@ -182,7 +211,7 @@ def a2a_target(pytestconfig: pytest.Config) -> Target:
     return get_run(pytestconfig).target()
 
 
-@pytest_asyncio.fixture
+@pytest_asyncio.fixture(loop_scope="function")
 async def a2a(request: pytest.FixtureRequest, a2a_dialect: str) -> AsyncIterator[A2AContext]:
     """Per-test ``A2AContext`` with an entered client for this test's dialect."""
     from pytest_a2a._collect import open_context

@@ -169,3 +169,30 @@ def test_second_signal_kills_server_at_once(tmp_path: Path) -> None:
     assert "survived" not in done.stdout
     server_pid = int(lines[0])
     assert wait_dead(server_pid) and not pid_alive(server_pid)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_server_dies_when_pytest_is_sigkilled(a2a_project: pytest.Pytester,
+                                             tmp_path: Path) -> None:
+    """SIGKILL (a CI job timeout) runs no teardown: the kernel takes the server down with it."""
+    a2a_project.makepyfile(textwrap.dedent(SLEEPERS["sync"]) + textwrap.dedent("""
+        def setup_module():
+            open("started", "w").close()
+    """))
+    pidfile = tmp_path / "pids"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", ".",
+         f"--a2a-server-cmd={fake_agent_cmd('--pidfile', str(pidfile))}"],
+        cwd=a2a_project.path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_for(a2a_project.path / "started")
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
+    server_pid = int(pidfile.read_text().split()[0])
+    died = wait_dead(server_pid, timeout=10.0)
+    if not died:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(server_pid, signal.SIGKILL)
+    assert died, f"server {server_pid} outlived a SIGKILLed pytest"

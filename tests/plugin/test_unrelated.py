@@ -51,3 +51,22 @@ def test_plugin_import_is_light() -> None:
             "'jsonschema', 'uvicorn') if m in sys.modules]; print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+_LOOP_NOTICE = 'The configuration option "asyncio_default_fixture_loop_scope" is unset'
+
+
+def test_loop_scope_notice_left_to_unrelated_projects(pytester: pytest.Pytester) -> None:
+    """pytest-asyncio's notice is the project's business: the plugin does not hide it."""
+    pytester.makepyfile("def test_ok():\n    pass\n")
+    result = pytester.runpytest_subprocess("-W", "default::pytest.PytestDeprecationWarning")
+    assert _LOOP_NOTICE in result.stdout.str() + result.stderr.str()
+
+
+def test_packaged_suite_run_has_no_loop_scope_notice(pytester: pytest.Pytester) -> None:
+    """From an empty directory there is no project to configure: the suite runs quietly."""
+    result = pytester.runpytest_subprocess(
+        "--pyargs", "conformance_tests.test_card", "-p", "no:cacheprovider",
+        "-W", "default::pytest.PytestDeprecationWarning")
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()[-3000:]
+    assert _LOOP_NOTICE not in result.stdout.str() + result.stderr.str()
