@@ -9,6 +9,7 @@ budget-derived limits, and every wait is bounded.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from typing import Any
 
@@ -68,6 +69,18 @@ async def _start(slow: SlowStream) -> Any:
     return first
 
 
+async def _stop_task(a2a: Any, slow: SlowStream) -> None:
+    """Cancel the scenario's task, best effort and bounded by the call budget.
+
+    Its burst may still be in production (a slow framework can take minutes over 5,000 chunks)
+    and later scenarios, the memory measurement above all, must meet a server at rest, not
+    one still working for a reader that is gone. What the cancel answers is not judged here."""
+    task_id = slow.result().task_id
+    if task_id is not None:
+        with contextlib.suppress(Exception):
+            await a2a.client.cancel(task_id)
+
+
 def _index(text: str) -> int | None:
     head, space, _ = text.partition(" ")
     return int(head) if space and head.isdigit() else None
@@ -102,12 +115,16 @@ async def test_no_global_stall(a2a: Any) -> None:
     limit = lead + max(a2a.budget.close_grace, 0.25)
     other = script.build([{"sleep": lead}, {"status": "working"},
                           {"artifact": {"id": "a1", "text": "on time"}}, {"status": "completed"}])
-    async with _slow(a2a, _burst(COUNT, SIZE)) as slow:
-        first = await _start(slow)
-        a2a.check(first is not None, expected="the slow stream starts (precondition)",
-                  actual=slow.result().describe(), stream=slow)
-        res = await a2a.client.stream_collect(other, deadline=time.monotonic() + 2 * limit)
-        slowed = slow.result()
+    slow = _slow(a2a, _burst(COUNT, SIZE))
+    try:
+        async with slow:
+            first = await _start(slow)
+            a2a.check(first is not None, expected="the slow stream starts (precondition)",
+                      actual=slow.result().describe(), stream=slow)
+            res = await a2a.client.stream_collect(other, deadline=time.monotonic() + 2 * limit)
+            slowed = slow.result()
+    finally:
+        await _stop_task(a2a, slow)
     term = [ev.t for ev in res.events if ev.state in TERMINAL]
     a2a.record("other_stream_terminal_s", round(term[0], 3) if term else None)
     a2a.record("slow_stream_events_meanwhile", len(slowed.events))
@@ -125,7 +142,15 @@ async def test_slow_reader_complete(a2a: Any) -> None:
     which the task's artifact is whole; never a silently gapped stream (a2a-rs #148)."""
     a2a.needs_streaming()
     wait = round(a2a.budget.idle * 0.8, 3)  # the task stays live for a re-attach after a close
-    async with _slow(a2a, _burst(COUNT, SIZE, wait=wait)) as slow:
+    slow = _slow(a2a, _burst(COUNT, SIZE, wait=wait))
+    try:
+        await _judge_slow_reader(a2a, slow)
+    finally:
+        await _stop_task(a2a, slow)
+
+
+async def _judge_slow_reader(a2a: Any, slow: SlowStream) -> None:
+    async with slow:
         first = await _start(slow)
         a2a.check(first is not None, expected="the slow stream starts (precondition)",
                   actual=slow.result().describe(), stream=slow)
@@ -214,11 +239,15 @@ async def test_memory_bounded(a2a: Any) -> None:
     steps += [{"burst": {"id": f"mem-{n}", "count": MEM_COUNT, "bytes": MEM_SIZE}}
               for n in range(MEM_PARTS)]
     text = script.build([*steps, {"wait_cancel": wait}, {"status": "completed"}])
-    async with _slow(a2a, text) as slow:
-        first = await _start(slow)
-        a2a.check(first is not None, expected="the slow stream starts (precondition)",
-                  actual=slow.result().describe(), stream=slow)
-        samples = await _sample(a2a, [before], until_stable=burst / 100)
+    slow = _slow(a2a, text)
+    try:
+        async with slow:
+            first = await _start(slow)
+            a2a.check(first is not None, expected="the slow stream starts (precondition)",
+                      actual=slow.result().describe(), stream=slow)
+            samples = await _sample(a2a, [before], until_stable=burst / 100)
+    finally:
+        await _stop_task(a2a, slow)
     growth = min(samples[-5:]) - before
     excess = growth - burst
     a2a.record("rss_before_mib", round(before / 2**20, 1))
