@@ -7,8 +7,9 @@ booted by the plugin (``--a2a-server-cmd``), with the implementation's expectati
 and a listed deviation that passes is an ``unexpected-pass`` the plugin itself fails on, so the
 file cannot silently go stale. A framework that is not installed is skipped, not failed.
 
-Each run takes minutes (a2a-sdk ~2.5 min on 2 cores): these are the slowest tests of the
-project; select them with ``pytest tests/real_implementations``.
+Each run takes a minute or so (a2a-sdk ~1 min, fasta2a ~35 s on 2 cores; longer on a loaded CI
+machine): these are the slowest tests of the project; select them with
+``pytest tests/real_implementations``.
 """
 
 from __future__ import annotations
