@@ -224,7 +224,8 @@ async def test_memory_bounded(a2a: Any) -> None:
     legitimately keeps the task's artifact (GetTask returns it); the sustained growth beyond that
     (the lowest of the last samples, so transient allocations do not count) is what it buffers
     for the reader, and more than half a second copy of the burst fails. RSS only grows when
-    freed memory cannot be reused, so a miss is possible, a false alarm is not."""
+    freed memory cannot be reused, so a miss is possible, a false alarm is not. Sampling stops
+    as soon as the growth stands at eight times the burst: the verdict is certain by then."""
     a2a.needs_streaming()
     before = a2a.server_rss()
     if before is None:
@@ -245,7 +246,10 @@ async def test_memory_bounded(a2a: Any) -> None:
             first = await _start(slow)
             a2a.check(first is not None, expected="the slow stream starts (precondition)",
                       actual=slow.result().describe(), stream=slow)
-            samples = await _sample(a2a, [before], until_stable=burst / 100)
+            # sampling stops early once the verdict is certain: a leaking server is not
+            # pushed into gigabytes (and minutes) just to fail by a wider margin
+            samples = await _sample(a2a, [before], until_stable=burst / 100,
+                                    until_above=before + 8 * burst)
     finally:
         await _stop_task(a2a, slow)
     growth = min(samples[-5:]) - before
@@ -263,15 +267,18 @@ async def test_memory_bounded(a2a: Any) -> None:
 
 
 async def _sample(a2a: Any, samples: list[int], *, seconds: float | None = None,
-                  until_stable: float | None = None) -> list[int]:
+                  until_stable: float | None = None,
+                  until_above: float | None = None) -> list[int]:
     """Sample server RSS every 50 ms for ``seconds``, or until 5 samples in a row moved less
-    than ``until_stable`` bytes (bounded by the budget's idle limit either way)."""
+    than ``until_stable`` bytes or all stood above ``until_above`` bytes (bounded by the
+    budget's idle limit either way)."""
     stop = time.monotonic() + (seconds if seconds is not None else a2a.budget.idle)
     while time.monotonic() < stop:
         await asyncio.sleep(0.05)  # the sampling interval, not a wait for a result
         samples.append(a2a.server_rss() or samples[-1])
         recent = samples[-5:]
-        if until_stable is not None and len(recent) == 5 \
-                and max(recent) - min(recent) < until_stable:
+        if len(recent) == 5 and (
+                (until_stable is not None and max(recent) - min(recent) < until_stable)
+                or (until_above is not None and min(recent) > until_above)):
             break
     return samples
