@@ -42,6 +42,29 @@ def _wait_for(path: Path, timeout: float = 30.0) -> None:
     assert path.exists(), f"{path.name} never appeared"
 
 
+def _run_sleeper(project: pytest.Pytester, pidfile: Path, kind: str,
+                 extra: list[str]) -> subprocess.Popen[bytes]:
+    """pytest in a subprocess: a booted server (its pid in ``pidfile``) and a test that sleeps."""
+    project.makepyfile(textwrap.dedent(SLEEPERS[kind]) + textwrap.dedent("""
+        def setup_module():
+            open("started", "w").close()
+    """))
+    return subprocess.Popen(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *extra, ".",
+         f"--a2a-server-cmd={fake_agent_cmd('--pidfile', str(pidfile))}"],
+        cwd=project.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+
+
+def _reaped(server_pid: int) -> bool:
+    """Whether the server died; one that did not is killed so it does not leak into the run."""
+    died = wait_dead(server_pid, timeout=10.0)
+    if not died:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(server_pid, signal.SIGKILL)
+    return died
+
+
 @pytest.mark.parametrize(("signum", "kind", "xdist"), [
     (signal.SIGTERM, "sync", False),
     (signal.SIGTERM, "async", False),
@@ -50,17 +73,8 @@ def _wait_for(path: Path, timeout: float = 30.0) -> None:
 ], ids=["sigterm", "sigterm-in-async-test", "sighup", "sigterm-xdist"])
 def test_server_killed_when_pytest_gets_signal(a2a_project: pytest.Pytester, tmp_path: Path,
                                                signum: int, kind: str, xdist: bool) -> None:
-    a2a_project.makepyfile(textwrap.dedent(SLEEPERS[kind]) + textwrap.dedent("""
-        def setup_module():
-            open("started", "w").close()
-    """))
     pidfile = tmp_path / "pids"
-    extra = ["-p", "xdist", "-n", "1"] if xdist else []
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *extra, ".",
-         f"--a2a-server-cmd={fake_agent_cmd('--pidfile', str(pidfile))}"],
-        cwd=a2a_project.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
+    proc = _run_sleeper(a2a_project, pidfile, kind, ["-p", "xdist", "-n", "1"] if xdist else [])
     try:
         _wait_for(a2a_project.path / "started")  # the server is up and a test is running
         time.sleep(0.3)
@@ -72,11 +86,7 @@ def test_server_killed_when_pytest_gets_signal(a2a_project: pytest.Pytester, tmp
             proc.wait(timeout=10)
     text = out.decode(errors="replace")
     server_pid = int(pidfile.read_text().split()[0])
-    died = wait_dead(server_pid, timeout=10.0)
-    if not died:  # do not leak it into the rest of the test run
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(server_pid, signal.SIGKILL)
-    assert died, f"server {server_pid} survived:\n{text}"
+    assert _reaped(server_pid), f"server {server_pid} survived:\n{text}"
     assert proc.returncode == pytest.ExitCode.INTERRUPTED, text
     assert f"received {signal.Signals(signum).name}" in text, text
 
@@ -175,24 +185,12 @@ def test_second_signal_kills_server_at_once(tmp_path: Path) -> None:
 def test_server_dies_when_pytest_is_sigkilled(a2a_project: pytest.Pytester,
                                              tmp_path: Path) -> None:
     """SIGKILL (a CI job timeout) runs no teardown: the kernel takes the server down with it."""
-    a2a_project.makepyfile(textwrap.dedent(SLEEPERS["sync"]) + textwrap.dedent("""
-        def setup_module():
-            open("started", "w").close()
-    """))
     pidfile = tmp_path / "pids"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", ".",
-         f"--a2a-server-cmd={fake_agent_cmd('--pidfile', str(pidfile))}"],
-        cwd=a2a_project.path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+    proc = _run_sleeper(a2a_project, pidfile, "sync", [])
     try:
         _wait_for(a2a_project.path / "started")
     finally:
         proc.kill()
         proc.wait(timeout=10)
     server_pid = int(pidfile.read_text().split()[0])
-    died = wait_dead(server_pid, timeout=10.0)
-    if not died:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(server_pid, signal.SIGKILL)
-    assert died, f"server {server_pid} outlived a SIGKILLed pytest"
+    assert _reaped(server_pid), f"server {server_pid} outlived a SIGKILLed pytest"
