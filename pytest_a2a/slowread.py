@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from pytest_a2a.budget import Budget
-from pytest_a2a.client import EventStream, StreamResult, is_json_type
+from pytest_a2a.client import EventStream, is_json_type
 from pytest_a2a.dialects import Dialect, get_dialect
 from pytest_a2a.sse import DEFAULT_MAX_EVENT_BYTES
 
@@ -313,24 +313,3 @@ def _parse_head(head: bytes) -> tuple[int, httpx.Headers]:
             pairs.append((name.strip(), value.strip()))
     headers = httpx.Headers(pairs)
     return int(parts[1]), headers
-
-
-async def slow_stream(
-    url: str,
-    path: str,
-    body: bytes,
-    headers: Mapping[str, str] | None = None,
-    *,
-    dialect: str | Dialect,
-    budget: Budget | None = None,
-    rcvbuf: int = 8192,
-    read_bytes: int = 1024,
-    pause: float = 0.05,
-    method: str = "POST",
-    request_id: str | None = None,
-) -> StreamResult:
-    """Open, read slowly to the end (bounded by ``budget``), close; see :class:`SlowStream`."""
-    async with SlowStream(url, path, body, headers, dialect=dialect, budget=budget, rcvbuf=rcvbuf,
-                          read_bytes=read_bytes, pause=pause, method=method,
-                          request_id=request_id) as s:
-        return await s.collect()
