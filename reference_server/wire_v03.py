@@ -24,7 +24,13 @@ from reference_server.model import (
     format_timestamp,
 )
 from reference_server.options import Options
-from reference_server.requests import SendRequest
+from reference_server.requests import (
+    SendRequest,
+    as_object,
+    decode_id,
+    opt_str,
+    required_str,
+)
 
 
 class V03Encoder:
@@ -133,19 +139,8 @@ def _limit(history: tuple[Msg, ...], length: int | None) -> tuple[Msg, ...]:
 # ---- decoding (requests) -------------------------------------------------------------
 
 
-def _obj(value: Any, where: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise invalid_params(f"{where} must be an object")
-    return value
 
 
-def _opt_str(obj: dict[str, Any], key: str, where: str) -> str | None:
-    value = obj.get(key)
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise invalid_params(f"{where}.{key} must be a string")
-    return value
 
 
 def _opt_int(obj: dict[str, Any], key: str, where: str) -> int | None:
@@ -158,7 +153,7 @@ def _opt_int(obj: dict[str, Any], key: str, where: str) -> int | None:
 
 
 def decode_part(raw: Any, where: str) -> Part:
-    part = _obj(raw, where)
+    part = as_object(raw, where)
     kind = part.get("kind")
     if kind == "text" and isinstance(part.get("text"), str):
         return Part(text=part["text"])
@@ -171,19 +166,17 @@ def decode_part(raw: Any, where: str) -> Part:
             return Part(
                 url=uri if isinstance(uri, str) else None,
                 raw=data if isinstance(data, str) else None,
-                media_type=_opt_str(file, "mimeType", f"{where}.file"),
-                filename=_opt_str(file, "name", f"{where}.file"),
+                media_type=opt_str(file, "mimeType", f"{where}.file"),
+                filename=opt_str(file, "name", f"{where}.file"),
             )
     raise invalid_params(f"{where} is not a valid text, data or file part")
 
 
 def decode_message(raw: Any, where: str = "message") -> Msg:
-    msg = _obj(raw, where)
+    msg = as_object(raw, where)
     if msg.get("kind", "message") != "message":
         raise invalid_params(f'{where}.kind must be "message"')
-    message_id = msg.get("messageId")
-    if not isinstance(message_id, str) or not message_id:
-        raise invalid_params(f"{where}.messageId must be a non-empty string")
+    message_id = required_str(msg, "messageId", where)
     role = msg.get("role")
     if role not in ("user", "agent"):
         raise invalid_params(f'{where}.role must be "user" or "agent", got {role!r}')
@@ -194,14 +187,14 @@ def decode_message(raw: Any, where: str = "message") -> Msg:
         message_id=message_id,
         role=role,
         parts=tuple(decode_part(p, f"{where}.parts[{i}]") for i, p in enumerate(parts)),
-        task_id=_opt_str(msg, "taskId", where),
-        context_id=_opt_str(msg, "contextId", where),
+        task_id=opt_str(msg, "taskId", where),
+        context_id=opt_str(msg, "contextId", where),
     )
 
 
 def decode_send(params: Any) -> SendRequest:
-    body = _obj(params, "params")
-    config = _obj(body.get("configuration") or {}, "configuration")
+    body = as_object(params, "params")
+    config = as_object(body.get("configuration") or {}, "configuration")
     blocking = config.get("blocking", True)
     if not isinstance(blocking, bool):
         raise invalid_params("configuration.blocking must be true or false")
@@ -212,13 +205,7 @@ def decode_send(params: Any) -> SendRequest:
     )
 
 
-def decode_id(params: Any) -> str:
-    body = _obj(params, "params")
-    task_id = body.get("id")
-    if not isinstance(task_id, str) or not task_id:
-        raise invalid_params("params.id must be a non-empty string")
-    return task_id
 
 
 def decode_get(params: Any) -> tuple[str, int | None]:
-    return decode_id(params), _opt_int(_obj(params, "params"), "historyLength", "params")
+    return decode_id(params), _opt_int(as_object(params, "params"), "historyLength", "params")

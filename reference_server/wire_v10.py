@@ -22,7 +22,14 @@ from reference_server.model import (
     format_timestamp,
 )
 from reference_server.options import Options
-from reference_server.requests import ListQuery, SendRequest
+from reference_server.requests import (
+    ListQuery,
+    SendRequest,
+    as_object,
+    decode_id,
+    opt_str,
+    required_str,
+)
 
 STATES = {
     "submitted": "TASK_STATE_SUBMITTED",
@@ -173,19 +180,8 @@ def _limit(history: tuple[Msg, ...], length: int | None) -> tuple[Msg, ...]:
 # ---- decoding (requests) -------------------------------------------------------------
 
 
-def _obj(value: Any, where: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise invalid_params(f"{where} must be an object")
-    return value
 
 
-def _opt_str(obj: dict[str, Any], key: str, where: str) -> str | None:
-    value = obj.get(key)
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise invalid_params(f"{where}.{key} must be a string")
-    return value
 
 
 def _opt_int(obj: dict[str, Any], key: str, where: str) -> int | None:
@@ -200,22 +196,20 @@ def _opt_int(obj: dict[str, Any], key: str, where: str) -> int | None:
 
 
 def decode_part(raw: Any, where: str) -> Part:
-    part = _obj(raw, where)
+    part = as_object(raw, where)
     present = [k for k in ("text", "data", "url", "raw") if k in part]
     if len(present) != 1:
         raise invalid_params(f"{where} must have exactly one of text, data, url, raw")
     (key,) = present
     if key in ("text", "url", "raw") and not isinstance(part[key], str):
         raise invalid_params(f"{where}.{key} must be a string")
-    media, filename = _opt_str(part, "mediaType", where), _opt_str(part, "filename", where)
+    media, filename = opt_str(part, "mediaType", where), opt_str(part, "filename", where)
     return Part(**{key: part[key]}, media_type=media, filename=filename)
 
 
 def decode_message(raw: Any, where: str = "message") -> Msg:
-    msg = _obj(raw, where)
-    message_id = msg.get("messageId")
-    if not isinstance(message_id, str) or not message_id:
-        raise invalid_params(f"{where}.messageId must be a non-empty string")
+    msg = as_object(raw, where)
+    message_id = required_str(msg, "messageId", where)
     role = msg.get("role")
     if role not in ROLE_NAMES:
         raise invalid_params(f"{where}.role must be ROLE_USER or ROLE_AGENT, got {role!r}")
@@ -226,14 +220,14 @@ def decode_message(raw: Any, where: str = "message") -> Msg:
         message_id=message_id,
         role=ROLE_NAMES[role],
         parts=tuple(decode_part(p, f"{where}.parts[{i}]") for i, p in enumerate(parts)),
-        task_id=_opt_str(msg, "taskId", where),
-        context_id=_opt_str(msg, "contextId", where),
+        task_id=opt_str(msg, "taskId", where),
+        context_id=opt_str(msg, "contextId", where),
     )
 
 
 def decode_send(params: Any) -> SendRequest:
-    body = _obj(params, "params")
-    config = _obj(body.get("configuration") or {}, "configuration")
+    body = as_object(params, "params")
+    config = as_object(body.get("configuration") or {}, "configuration")
     return SendRequest(
         message=decode_message(body.get("message")),
         blocking=not bool(config.get("returnImmediately", False)),
@@ -241,21 +235,15 @@ def decode_send(params: Any) -> SendRequest:
     )
 
 
-def decode_id(params: Any) -> str:
-    body = _obj(params, "params")
-    task_id = body.get("id")
-    if not isinstance(task_id, str) or not task_id:
-        raise invalid_params("params.id must be a non-empty string")
-    return task_id
 
 
 def decode_get(params: Any) -> tuple[str, int | None]:
-    return decode_id(params), _opt_int(_obj(params, "params"), "historyLength", "params")
+    return decode_id(params), _opt_int(as_object(params, "params"), "historyLength", "params")
 
 
 def decode_list(params: Any) -> ListQuery:
-    body = _obj(params if params is not None else {}, "params")
-    state = _opt_str(body, "status", "params")
+    body = as_object(params if params is not None else {}, "params")
+    state = opt_str(body, "status", "params")
     if state is not None and state not in STATE_NAMES:
         raise invalid_params(f"params.status {state!r} is not a TASK_STATE_* value")
     size = _opt_int(body, "pageSize", "params")
@@ -265,10 +253,10 @@ def decode_list(params: Any) -> ListQuery:
     if isinstance(include, str):
         include = include.lower() == "true"
     return ListQuery(
-        context_id=_opt_str(body, "contextId", "params"),
+        context_id=opt_str(body, "contextId", "params"),
         state=None if state is None else STATE_NAMES[state],
         page_size=size or 50,
-        page_token=_opt_str(body, "pageToken", "params"),
+        page_token=opt_str(body, "pageToken", "params"),
         history_length=_opt_int(body, "historyLength", "params"),
         include_artifacts=bool(include),
     )
