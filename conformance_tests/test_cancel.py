@@ -30,24 +30,6 @@ def _cancelable(a2a: Any) -> str:
                          {"status": "completed"}])
 
 
-async def _task_id(a2a: Any, stream: Any) -> str:
-    ev = await stream.events_until(lambda e: e.task_id)
-    a2a.check(ev is not None, expected="the stream names its task (precondition)",
-              actual=stream.result().describe(), stream=stream)
-    assert ev is not None and ev.task_id is not None
-    _require_live(stream)
-    return ev.task_id
-
-
-def _require_live(stream: Any) -> None:
-    """Skip (not judged) when the whole stream arrived at once after the task ended: this
-    scenario needs events while the task runs; delivery as produced is
-    ordering.incremental-delivery's requirement, not this one's."""
-    if any(ev.is_terminal for ev in stream.events):
-        pytest.skip("the server delivered this task's events only after it ended (judged by "
-                    "ordering.incremental-delivery); this scenario needs them while it runs")
-
-
 @pytest.mark.a2a_requirement("cancel.prompt")
 @pytest.mark.a2a_scripted
 async def test_cancel_prompt(a2a: Any) -> None:
@@ -55,7 +37,7 @@ async def test_cancel_prompt(a2a: Any) -> None:
     a2a.needs_streaming()
     limit = _wait(a2a) / 2
     async with a2a.client.stream(_cancelable(a2a)) as orig:
-        task_id = await _task_id(a2a, orig)
+        task_id = await a2a.live_task_id(orig)
         res = await a2a.client.cancel(task_id)
     a2a.record("cancel_seconds", round(res.t, 3))
     a2a.check(res.task is not None and res.state == "canceled",
@@ -73,7 +55,7 @@ async def test_streams_notified(a2a: Any) -> None:
     """R17/R5/R12: the original and a re-attached stream both receive the task's end state."""
     a2a.needs_streaming()
     async with a2a.client.stream(_cancelable(a2a)) as orig:
-        task_id = await _task_id(a2a, orig)
+        task_id = await a2a.live_task_id(orig)
         async with a2a.client.resubscribe(task_id) as sub:
             await sub.next_event()
             streams = [("the original stream", orig)]
@@ -100,7 +82,7 @@ async def test_get_agrees(a2a: Any) -> None:
     """R17: after cancel, GetTask shows the state cancel reported (a2a-python #1170)."""
     a2a.needs_streaming()
     async with a2a.client.stream(_cancelable(a2a)) as orig:
-        task_id = await _task_id(a2a, orig)
+        task_id = await a2a.live_task_id(orig)
         cancel = await a2a.client.cancel(task_id)
         now = await a2a.client.get_task(task_id)
     a2a.check(cancel.task is not None, expected="cancel answers with a Task (precondition)",

@@ -71,25 +71,6 @@ async def _task_id(stream: Any) -> str | None:
     return None if ev is None else ev.task_id
 
 
-async def _live_task(a2a: Any, orig: Any) -> str:
-    """The task id of the original stream, which must name one and still be live."""
-    task_id = await _task_id(orig)
-    a2a.check(task_id, expected="the original stream names its task",
-              actual=orig.result().describe(), stream=orig)
-    _require_live(orig)
-    assert task_id is not None
-    return task_id
-
-
-def _require_live(stream: Any) -> None:
-    """Skip (not judged) when the whole stream arrived at once after the task ended: this
-    scenario needs events while the task runs; delivery as produced is
-    ordering.incremental-delivery's requirement, not this one's."""
-    if any(ev.is_terminal for ev in stream.events):
-        pytest.skip("the server delivered this task's events only after it ended (judged by "
-                    "ordering.incremental-delivery); this scenario needs them while it runs")
-
-
 async def _wait_artifact(stream: Any, number: int, within: float) -> None:
     """Let the original stream reach artifact ``number`` (bounded: batching servers send none)."""
     await stream.events_until(
@@ -105,7 +86,7 @@ async def test_snapshot_first(a2a: Any) -> None:
     text = script.build([{"status": "working"}, {"artifact": {"id": "n-0", "text": "0"}},
                          {"artifact": {"id": "n-1", "text": "1"}}, {"sleep": _hold(a2a)}])
     async with a2a.client.stream(text) as orig:
-        task_id = await _live_task(a2a, orig)
+        task_id = await a2a.live_task_id(orig)
         await _wait_artifact(orig, 1, within=_hold(a2a) / 3)
         now = await a2a.client.get_task(task_id)
         a2a.check(now.task is not None, expected="GetTask answers with the running task",
@@ -137,7 +118,7 @@ async def test_no_gaps(a2a: Any) -> None:
     a2a.needs_streaming()
     count, gap = 30, 0.02
     async with a2a.client.stream(_numbered(count, gap)) as orig:
-        task_id = await _live_task(a2a, orig)
+        task_id = await a2a.live_task_id(orig)
         await _wait_artifact(orig, 2, within=gap * 6)
         res = await a2a.client.resubscribe_collect(task_id)
     a2a.check(res.rpc_error is None and res.events,
@@ -289,7 +270,7 @@ async def test_subscribers_identical(a2a: Any) -> None:
     a2a.needs_streaming()
     text = _numbered(10, 0.01, before=min(0.3, _hold(a2a)))
     async with a2a.client.stream(text) as orig:
-        task_id = await _live_task(a2a, orig)
+        task_id = await a2a.live_task_id(orig)
         one, two = await _open_two(a2a, task_id)
         try:
             res_one, res_two = await asyncio.gather(one.collect(), two.collect())
@@ -310,7 +291,7 @@ async def test_close_one_keeps_others(a2a: Any) -> None:
     count = 10
     text = _numbered(count, 0.01, before=min(0.3, _hold(a2a)))
     async with a2a.client.stream(text) as orig:
-        task_id = await _live_task(a2a, orig)
+        task_id = await a2a.live_task_id(orig)
         leaving, staying = await _open_two(a2a, task_id)
         try:
             await asyncio.gather(leaving.next_event(), staying.next_event())
@@ -341,7 +322,7 @@ async def _drop_after_first(a2a: Any) -> None:
     text = script.build([{"status": "working"}, {"sleep": 0.2},
                          {"artifact": {"id": "a1", "text": "done"}}, {"status": "completed"}])
     async with a2a.client.stream(text) as orig:
-        task_id = await _live_task(a2a, orig)
+        task_id = await a2a.live_task_id(orig)
     last = await _poll_terminal(a2a, task_id)
     a2a.check(last.state in TERMINAL and last.state != "canceled",
               expected=f"after the client dropped the stream, the task still reaches a terminal, "

@@ -127,6 +127,25 @@ class A2AContext(Checker):
         if (self.card.get("capabilities") or {}).get("streaming") is not True:
             self.unsupported("the agent card does not declare capabilities.streaming: true (R18)")
 
+    async def live_task_id(self, stream: Any) -> str:
+        """The task id of a freshly opened task stream, which must name one (a precondition).
+
+        Scenarios that act while the task runs (re-attach, cancel) need its events while it
+        runs: when they all arrived after it ended, the test is skipped, not judged (delivery
+        as produced is ``ordering.incremental-delivery``'s requirement).
+        """
+        ev = await stream.events_until(lambda e: e.task_id)
+        self.check(ev is not None, expected="the stream names its task (precondition)",
+                   actual=stream.result().describe(), stream=stream)
+        assert ev is not None and ev.task_id is not None
+        if any(e.is_terminal for e in stream.events):
+            import pytest
+
+            pytest.skip("the server delivered this task's events only after it ended (judged "
+                        "by ordering.incremental-delivery); this scenario needs them while it "
+                        "runs")
+        return str(ev.task_id)
+
     def new_client(self) -> A2AClient:
         """A second, not yet entered client for this dialect (``async with`` it)."""
         from pytest_a2a.client import A2AClient
