@@ -12,6 +12,7 @@ cancelling a job, a closed terminal) are made to take that same path (``_SignalG
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shlex
 import shutil
@@ -97,8 +98,10 @@ def _guarded(argv: list[str]) -> list[str]:
     if (not sys.platform.startswith("linux") or not argv
             or threading.current_thread() is not threading.main_thread()):
         return argv
-    if shutil.which(argv[0]) is None:
-        raise FileNotFoundError(2, "No such file or directory", argv[0])
+    if shutil.which(argv[0]) is None:  # the error Popen itself would raise
+        if os.sep in argv[0] and os.path.exists(argv[0]):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), argv[0])
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), argv[0])
     return [sys.executable, "-m", "pytest_a2a._orphan_guard", str(os.getpid()), *argv]
 
 

@@ -194,3 +194,15 @@ def test_server_dies_when_pytest_is_sigkilled(a2a_project: pytest.Pytester,
         proc.wait(timeout=10)
     server_pid = int(pidfile.read_text().split()[0])
     assert _reaped(server_pid), f"server {server_pid} outlived a SIGKILLed pytest"
+
+
+@pytest.mark.parametrize("kind", ["missing", "not-executable"])
+def test_unstartable_command_is_a_clear_boot_error(tmp_path: Path, kind: str) -> None:
+    """The guard must not turn "cannot start" into a process that exits at once."""
+    program = tmp_path / "server.sh"
+    if kind == "not-executable":
+        program.write_text("#!/bin/sh\nexit 0\n")
+    with pytest.raises(_process.BootError) as err:
+        _process.start(f"{program} --port {{port}}", 5.0)
+    reason = "No such file" if kind == "missing" else "Permission denied"
+    assert "cannot start" in str(err.value) and reason in str(err.value), err.value
