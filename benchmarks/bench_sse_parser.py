@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from httpx_sse._decoders import SSEDecoder, SSELineDecoder
 
-from pytest_a2a.sse import SSEParser
+from pytest_a2a.wire.sse import SSEParser
 
 EVENT_LF = b'data: {"jsonrpc":"2.0","id":"r","result":{"statusUpdate":{"taskId":"t"}}}\n\n'
 

@@ -1,6 +1,6 @@
 """Slow-consumer backpressure (R4, R12; bug seed #21: a2a-java, a2a-rs, a2a-python, fasta2a).
 
-A raw-socket slow reader (small ``SO_RCVBUF``, tiny paced reads, :mod:`pytest_a2a.slowread`)
+A raw-socket slow reader (small ``SO_RCVBUF``, tiny paced reads, :mod:`pytest_a2a.wire.slowread`)
 takes a burst of numbered chunks (``"<i> ....."``), so the server's writes really block. The
 pacing is load generation; every judgement compares arrival times or byte counts with
 budget-derived limits, and every wait is bounded.
@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from pytest_a2a import script
-from pytest_a2a.client import A2AClient
-from pytest_a2a.slowread import SlowStream
+from pytest_a2a.wire.client import A2AClient
+from pytest_a2a.wire.slowread import SlowStream
 
 pytestmark = pytest.mark.asyncio
 

@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from pytest_a2a.card import CARD_PATH, interfaces_of
-from pytest_a2a.client import A2AClient
+from pytest_a2a.wire.card import CARD_PATH, interfaces_of
+from pytest_a2a.wire.client import A2AClient
 
 pytestmark = pytest.mark.asyncio
 

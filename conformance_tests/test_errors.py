@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from pytest_a2a import script
-from pytest_a2a.dialects import get_dialect
+from pytest_a2a.wire.dialects import get_dialect
 
 pytestmark = pytest.mark.asyncio
 

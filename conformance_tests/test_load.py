@@ -20,7 +20,7 @@ import pytest
 
 from pytest_a2a import script
 from pytest_a2a.budget import Budget
-from pytest_a2a.client import A2AClient, gather_bounded
+from pytest_a2a.wire.client import A2AClient, gather_bounded
 
 pytestmark = pytest.mark.asyncio
 

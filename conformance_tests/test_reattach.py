@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from pytest_a2a import script
-from pytest_a2a.client import gather_bounded
+from pytest_a2a.wire.client import gather_bounded
 
 pytestmark = pytest.mark.asyncio
 

@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import pytest_asyncio
 
-from pytest_a2a import _options
-from pytest_a2a._outcomes import ITEM_KEY
-from pytest_a2a._session import RUN_KEY, A2ARun, get_run
+from pytest_a2a.judge.outcomes import ITEM_KEY
+from pytest_a2a.run import options as _options
+from pytest_a2a.run.session import RUN_KEY, A2ARun, get_run
 
 if TYPE_CHECKING:
-    from pytest_a2a._target import Target
-    from pytest_a2a.context import A2AContext
+    from pytest_a2a.judge.context import A2AContext
+    from pytest_a2a.run.target import Target
 
 _MARKERS = (
     "a2a_requirement(id): the conformance requirement this test checks (graded by its level)",
@@ -118,7 +118,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     uses = "a2a" in metafunc.fixturenames
     if marker is None and not uses:
         return
-    from pytest_a2a._collect import parametrize
+    from pytest_a2a.run.collect import parametrize
 
     parametrize(get_run(metafunc.config), metafunc, marker)
 
@@ -132,7 +132,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         or item.get_closest_marker("a2a_scripted") is not None
     ]
     if mine:
-        from pytest_a2a._collect import prepare_items
+        from pytest_a2a.run.collect import prepare_items
 
         prepare_items(run, mine)
 
@@ -144,7 +144,7 @@ def pytest_runtest_makereport(
     rep = yield
     info = item.stash.get(ITEM_KEY, None)
     if info is not None:
-        from pytest_a2a._outcomes import apply
+        from pytest_a2a.judge.outcomes import apply
 
         apply(item, info, rep, call.excinfo.value if call.excinfo is not None else None)
     return rep
@@ -154,7 +154,7 @@ def pytest_runtest_makereport(
 def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> Any:
     if getattr(report, "a2a_outcome", None) is None:
         return None
-    from pytest_a2a._outcomes import teststatus
+    from pytest_a2a.judge.outcomes import teststatus
 
     return teststatus(report)
 
@@ -176,7 +176,7 @@ class _ResultHooks:
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.run.is_worker or not self.run.has_results:
             return
-        from pytest_a2a._report_terminal import write_summary
+        from pytest_a2a.reports.terminal import write_summary
 
         write_summary(self.run, terminalreporter)
 
@@ -188,7 +188,7 @@ class _ResultHooks:
             return
         if not (opts.report_json or opts.report_html):
             return
-        from pytest_a2a._results import write_reports
+        from pytest_a2a.reports.collector import write_reports
 
         write_reports(self.run)
 
@@ -214,7 +214,7 @@ def a2a_target(pytestconfig: pytest.Config) -> Target:
 @pytest_asyncio.fixture(loop_scope="function")
 async def a2a(request: pytest.FixtureRequest, a2a_dialect: str) -> AsyncIterator[A2AContext]:
     """Per-test ``A2AContext`` with an entered client for this test's dialect."""
-    from pytest_a2a._collect import open_context
+    from pytest_a2a.run.collect import open_context
 
     async with open_context(get_run(request.config), request.node, a2a_dialect) as ctx:
         yield ctx

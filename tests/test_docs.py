@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pytest_a2a import catalog, requirements
+from pytest_a2a.judge import catalog, requirements
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -13,7 +13,7 @@ def test_scenario_catalogue_is_current() -> None:
     committed = (ROOT / "docs" / "scenarios.md").read_text(encoding="utf-8")
     assert committed == catalog.render(), (
         "docs/scenarios.md is stale: regenerate it with "
-        "`python -m pytest_a2a.catalog > docs/scenarios.md`"
+        "`python -m pytest_a2a.judge.catalog > docs/scenarios.md`"
     )
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from pytest_a2a.expectations import case_id
+from pytest_a2a.judge.expectations import case_id
 
 #: demo.must has two cases; only malformed-json fails (on every dialect)
 CASES = textwrap.dedent("""

@@ -48,7 +48,7 @@ def test_url_and_command_are_exclusive(pytester: pytest.Pytester) -> None:
 
 
 def test_cli_wins_over_ini(pytester: pytest.Pytester) -> None:
-    from pytest_a2a._options import read_options
+    from pytest_a2a.run.options import read_options
 
     pytester.makeini(textwrap.dedent("""
         [pytest]
@@ -72,7 +72,7 @@ def test_cli_wins_over_ini(pytester: pytest.Pytester) -> None:
 
 
 def test_defaults_and_relative_paths(pytester: pytest.Pytester) -> None:
-    from pytest_a2a._options import DEFAULT_PROMPT, DEFAULT_TIMEOUT, read_options
+    from pytest_a2a.run.options import DEFAULT_PROMPT, DEFAULT_TIMEOUT, read_options
 
     config = pytester.parseconfigure("--a2a-report-json=out/r.json",
                                      "--a2a-header", "Authorization: Bearer x y")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_a2a import _process
+from pytest_a2a.run import process as _process
 from tests.plugin.helpers import fake_agent_cmd, pid_alive, wait_dead
 
 SLEEPERS = {
@@ -160,7 +160,7 @@ def test_signal_during_stop_does_not_interrupt_it(tmp_path: Path) -> None:
 def test_second_signal_kills_server_at_once(tmp_path: Path) -> None:
     script = textwrap.dedent(f"""
         import signal
-        from pytest_a2a import _process
+        from pytest_a2a.run import process as _process
         server = _process.start({fake_agent_cmd('--dialects', 'v1.0-rest')!r}, 20.0)
         print(server.pid, flush=True)
         try:

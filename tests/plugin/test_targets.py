@@ -151,7 +151,7 @@ def test_embedded_server_not_booted_without_a2a_tests(pytester: pytest.Pytester)
         def test_plain():
             assert not any(m.startswith("reference_server") for m in sys.modules)
             assert not any("uvicorn" in t.name.lower() for t in threading.enumerate())
-            assert "pytest_a2a.client" not in sys.modules
+            assert "pytest_a2a.wire.client" not in sys.modules
     """))
     result = pytester.runpytest_subprocess()
     result.assert_outcomes(passed=1)

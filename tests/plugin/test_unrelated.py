@@ -47,7 +47,8 @@ def test_plain_run_unchanged(pytester: pytest.Pytester) -> None:
 
 def test_plugin_import_is_light() -> None:
     code = ("import sys, pytest_a2a.plugin as p; heavy = [m for m in ('httpx', 'pydantic', "
-            "'reference_server', 'pytest_a2a.client', 'pytest_a2a.requirements', 'tomllib', "
+            "'reference_server', 'pytest_a2a.wire.client', 'pytest_a2a.judge.requirements', "
+            "'tomllib', "
             "'jsonschema', 'uvicorn') if m in sys.modules]; print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import reference_server
-from pytest_a2a import requirements as registry
+from pytest_a2a.judge import requirements as registry
 from tests.selftest.harness import SuiteRun, run_suite
 from tests.selftest.ownership import merged_owners
 

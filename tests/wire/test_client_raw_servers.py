@@ -9,7 +9,7 @@ import time
 import pytest
 
 from pytest_a2a.budget import Budget
-from pytest_a2a.client import A2AClient, gather_bounded
+from pytest_a2a.wire.client import A2AClient, gather_bounded
 from tests.wire.helpers import (
     Request,
     chunk,

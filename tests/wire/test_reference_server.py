@@ -15,8 +15,8 @@ import pytest
 import reference_server
 from pytest_a2a import script
 from pytest_a2a.budget import Budget
-from pytest_a2a.card import fetch_card
-from pytest_a2a.client import A2AClient, gather_bounded
+from pytest_a2a.wire.card import fetch_card
+from pytest_a2a.wire.client import A2AClient, gather_bounded
 from tests.wire.helpers import DIALECTS
 
 pytestmark = pytest.mark.asyncio

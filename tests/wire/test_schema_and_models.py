@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft7Validator, Draft202012Validator
 
-from pytest_a2a.dialects import get_dialect
-from pytest_a2a.schema import load_schema, validate, validate_result, validate_stream_event
+from pytest_a2a.wire.dialects import get_dialect
+from pytest_a2a.wire.schema import load_schema, validate, validate_result, validate_stream_event
 from tests.wire.helpers import DIALECTS, sample_events
 
 SPEC = Path("/work/shared/spec")

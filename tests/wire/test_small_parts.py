@@ -9,10 +9,10 @@ import socket
 import pytest
 
 from pytest_a2a.budget import Budget
-from pytest_a2a.card import card_urls, parse_card
-from pytest_a2a.slowread import ChunkedDecoder, SlowStream
-from pytest_a2a.sse import parse_all
-from pytest_a2a.transcript import Transcript
+from pytest_a2a.wire.card import card_urls, parse_card
+from pytest_a2a.wire.slowread import ChunkedDecoder, SlowStream
+from pytest_a2a.wire.sse import parse_all
+from pytest_a2a.wire.transcript import Transcript
 from tests.wire.helpers import Request, chunk, encode_events, raw_server, sample_events, sse_head
 
 

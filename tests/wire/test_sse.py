@@ -11,7 +11,7 @@ from httpx_sse._decoders import SSEDecoder, SSELineDecoder
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pytest_a2a.sse import BOM, SSEComment, SSEEvent, SSEOversize, SSEParser, parse_all
+from pytest_a2a.wire.sse import BOM, SSEComment, SSEEvent, SSEOversize, SSEParser, parse_all
 
 EOLS = (b"\n", b"\r\n", b"\r")
 

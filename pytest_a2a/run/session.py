@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_a2a._options import Options
+from pytest_a2a.run.options import Options
 
 if TYPE_CHECKING:
-    from pytest_a2a._process import ServerProcess
-    from pytest_a2a._results import Collector
-    from pytest_a2a._target import Embedded, Target
-    from pytest_a2a.expectations import Expectations
-    from pytest_a2a.requirements import Registry
+    from pytest_a2a.judge.expectations import Expectations
+    from pytest_a2a.judge.requirements import Registry
+    from pytest_a2a.reports.collector import Collector
+    from pytest_a2a.run.process import ServerProcess
+    from pytest_a2a.run.target import Embedded, Target
 
 WORKERINPUT_KEY = "a2a_target"
 TARGET_EXIT = pytest.ExitCode.USAGE_ERROR
@@ -46,7 +46,7 @@ class A2ARun:
     @property
     def registry(self) -> Registry:
         if self._registry is None:
-            from pytest_a2a.requirements import RequirementError, load
+            from pytest_a2a.judge.requirements import RequirementError, load
 
             try:
                 self._registry = load(self.options.requirement_files)
@@ -57,7 +57,7 @@ class A2ARun:
     @property
     def expectations(self) -> Expectations | None:
         if not self._expectations_loaded and self.options.expectations is not None:
-            from pytest_a2a.expectations import ExpectationError, load
+            from pytest_a2a.judge.expectations import ExpectationError, load
 
             try:
                 self._expectations = load(self.options.expectations, self.registry)
@@ -69,7 +69,7 @@ class A2ARun:
     @property
     def collector(self) -> Collector:
         if self._collector is None:
-            from pytest_a2a._results import Collector
+            from pytest_a2a.reports.collector import Collector
 
             self._collector = Collector()
         return self._collector
@@ -90,8 +90,8 @@ class A2ARun:
         """
         if self.is_worker or self.options.target_kind == "embedded":
             return
-        from pytest_a2a._process import BootError
-        from pytest_a2a._target import TargetError
+        from pytest_a2a.run.process import BootError
+        from pytest_a2a.run.target import TargetError
 
         try:
             self._target = self._resolve_external()
@@ -99,7 +99,8 @@ class A2ARun:
             pytest.exit(f"pytest-a2a: target unusable:\n{exc}", returncode=TARGET_EXIT)
 
     def _resolve_external(self) -> Target:
-        from pytest_a2a import _process, _target
+        from pytest_a2a.run import process as _process
+        from pytest_a2a.run import target as _target
 
         opts = self.options
         if opts.url:
@@ -129,8 +130,8 @@ class A2ARun:
             return self._target
         if self._target_error is not None:
             pytest.fail(self._target_error, pytrace=False)
-        from pytest_a2a._process import BootError
-        from pytest_a2a._target import Embedded, Target, TargetError
+        from pytest_a2a.run.process import BootError
+        from pytest_a2a.run.target import Embedded, Target, TargetError
 
         try:
             if self.workerinput is not None and WORKERINPUT_KEY in self.workerinput:
@@ -149,7 +150,7 @@ class A2ARun:
     def selected(self) -> dict[str, str]:
         """Dialect id -> interface URL this run tests (card ∩ --a2a-dialect/--a2a-binding)."""
         if self._selected is None:
-            from pytest_a2a._target import select
+            from pytest_a2a.run.target import select
 
             self._selected = select(self.target(), self.options)
         return self._selected
@@ -192,7 +193,7 @@ class A2ARun:
     def adopt(self, workeroutput: dict[str, Any]) -> None:
         """Controller: learn the target a worker resolved itself (embedded, for reports)."""
         if self._target is None and WORKERINPUT_KEY in workeroutput:
-            from pytest_a2a._target import Target
+            from pytest_a2a.run.target import Target
 
             self._target = Target.from_json(workeroutput[WORKERINPUT_KEY])
 

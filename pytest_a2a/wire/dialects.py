@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import quote
 
-from pytest_a2a.models import (
+from pytest_a2a.wire.models import (
     Artifact,
     ArtifactUpdate,
     DecodedPayload,

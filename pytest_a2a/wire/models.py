@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pytest_a2a.sse import SSEEvent
+from pytest_a2a.wire.sse import SSEEvent
 
 TERMINAL_STATES = frozenset({"completed", "failed", "canceled", "rejected"})
 INTERRUPTED_STATES = frozenset({"input-required", "auth-required"})
@@ -156,7 +156,7 @@ class StreamEvent:
         payload = self.payload
         if payload is None and self.kind == "invalid":
             return [self.reason or "data is not JSON"]
-        from pytest_a2a.schema import validate_stream_event
+        from pytest_a2a.wire.schema import validate_stream_event
 
         return validate_stream_event(self.dialect, payload)
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pytest_a2a.requirements import DIALECTS, Requirement
+from pytest_a2a.judge.requirements import DIALECTS, Requirement
 
 _KEYS = {"requirement", "dialects", "reason", "link", "cases", "intermittent"}
 

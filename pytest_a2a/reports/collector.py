@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_a2a._outcomes import FAILING, OUTCOMES
+from pytest_a2a.judge.outcomes import FAILING, OUTCOMES
 
 if TYPE_CHECKING:
-    from pytest_a2a._session import A2ARun
+    from pytest_a2a.run.session import A2ARun
 
 LEVEL_ORDER = ("MUST", "SHOULD", "MAY", "INFO", "")
 
@@ -142,11 +142,11 @@ def summary(run: A2ARun) -> dict[str, Any]:
 def write_reports(run: A2ARun) -> None:
     opts = run.options
     if opts.report_json is not None:
-        from pytest_a2a._report_json import build
+        from pytest_a2a.reports.json_report import build
 
         _write(opts.report_json, json.dumps(build(run), indent=2, ensure_ascii=False) + "\n")
     if opts.report_html is not None:
-        from pytest_a2a._report_html import render
+        from pytest_a2a.reports.html import render
 
         _write(opts.report_html, render(run))
 

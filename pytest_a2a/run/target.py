@@ -13,8 +13,8 @@ import os
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from pytest_a2a._options import Options
-from pytest_a2a.requirements import DIALECTS
+from pytest_a2a.judge.requirements import DIALECTS
+from pytest_a2a.run.options import Options
 
 CONFORMANCE_SKILL = "a2a-conformance"
 
@@ -91,8 +91,8 @@ def select(target: Target, options: Options) -> dict[str, str]:
 
 def _discover(url: str, headers: dict[str, str], timeout: float) -> tuple[str, dict[str, Any],
                                                                           dict[str, str]]:
-    """(card URL, card, declared dialect -> interface URL) through ``pytest_a2a.card``."""
-    from pytest_a2a import card as card_mod
+    """(card URL, card, declared dialect -> interface URL) through ``pytest_a2a.wire.card``."""
+    from pytest_a2a.wire import card as card_mod
 
     try:
         found = card_mod.discover_sync(url, headers=headers, timeout=timeout)

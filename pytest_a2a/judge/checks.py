@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import pytest
 
 if TYPE_CHECKING:
-    from pytest_a2a.requirements import Requirement
+    from pytest_a2a.judge.requirements import Requirement
 
 #: Prefix of the skip reason of ``unsupported`` (graded as outcome "unsupported").
 UNSUPPORTED_PREFIX = "unsupported: "

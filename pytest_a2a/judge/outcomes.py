@@ -24,12 +24,12 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_a2a.checks import UNSUPPORTED_PREFIX, ConformanceFailure
+from pytest_a2a.judge.checks import UNSUPPORTED_PREFIX, ConformanceFailure
 
 if TYPE_CHECKING:
-    from pytest_a2a.checks import Checker
-    from pytest_a2a.expectations import Deviation
-    from pytest_a2a.requirements import Requirement
+    from pytest_a2a.judge.checks import Checker
+    from pytest_a2a.judge.expectations import Deviation
+    from pytest_a2a.judge.requirements import Requirement
 
 OUTCOMES = (
     "passed", "failed", "non-strict", "unsupported", "expected-failure", "unexpected-pass",

@@ -10,11 +10,11 @@ import html
 import json
 from typing import TYPE_CHECKING, Any
 
-from pytest_a2a._report_json import build
-from pytest_a2a._report_terminal import COLUMNS
+from pytest_a2a.reports.json_report import build
+from pytest_a2a.reports.terminal import COLUMNS
 
 if TYPE_CHECKING:
-    from pytest_a2a._session import A2ARun
+    from pytest_a2a.run.session import A2ARun
 
 _CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#1d2430;background:#f6f7f9}

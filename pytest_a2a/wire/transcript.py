@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pytest_a2a.sse import SSEComment, SSEEvent
+from pytest_a2a.wire.sse import SSEComment, SSEEvent
 
 MAX_LINE = 200
 _TAIL = 60  # the end of a JSON line (state, final, lastChunk) matters as much as its start

@@ -90,7 +90,7 @@ class _SignalGuard:
 
 
 def _guarded(argv: list[str]) -> list[str]:
-    """``argv`` run through :mod:`pytest_a2a._orphan_guard` where the kernel supports it.
+    """``argv`` run through :mod:`pytest_a2a.run.orphan_guard` where the kernel supports it.
 
     A missing executable stays an immediate ``OSError`` (a clear boot error), not a guard
     process that exits at once. Only from the main thread: the kernel ties the signal to the
@@ -102,7 +102,7 @@ def _guarded(argv: list[str]) -> list[str]:
         if os.sep in argv[0] and os.path.exists(argv[0]):
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), argv[0])
         raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), argv[0])
-    return [sys.executable, "-m", "pytest_a2a._orphan_guard", str(os.getpid()), *argv]
+    return [sys.executable, "-m", "pytest_a2a.run.orphan_guard", str(os.getpid()), *argv]
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -167,7 +167,7 @@ class ServerProcess:
         that serves its card only at the legacy path still boots and gets an honest verdict
         on ``card.well-known`` instead of aborting the whole run.
         """
-        from pytest_a2a.card import card_urls
+        from pytest_a2a.wire.card import card_urls
 
         end = time.monotonic() + deadline_s
         last = "no answer yet"

@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from pytest_a2a.checks import Checker
+from pytest_a2a.judge.checks import Checker
 
 if TYPE_CHECKING:
     from pytest_a2a.budget import Budget
-    from pytest_a2a.client import A2AClient
-    from pytest_a2a.requirements import Requirement
+    from pytest_a2a.judge.requirements import Requirement
+    from pytest_a2a.wire.client import A2AClient
 
 #: events shown by ``describe`` before eliding the middle
 _DESCRIBE_MAX = 12
@@ -106,7 +106,7 @@ class A2AContext(Checker):
         """Resident memory of the booted server in bytes; None for ``--a2a-url`` targets."""
         if self._pid is None:
             return None
-        from pytest_a2a._process import rss_bytes
+        from pytest_a2a.run.process import rss_bytes
 
         return rss_bytes(self._pid)
 
@@ -148,7 +148,7 @@ class A2AContext(Checker):
 
     def new_client(self) -> A2AClient:
         """A second, not yet entered client for this dialect (``async with`` it)."""
-        from pytest_a2a.client import A2AClient
+        from pytest_a2a.wire.client import A2AClient
 
         return A2AClient(self.url, dialect=self.dialect, budget=self.budget,
                          headers=dict(self.headers))

@@ -1,8 +1,8 @@
 """`A2AClient`: the suite's own A2A client, built to observe servers rather than to trust them.
 
-Every call encodes through :mod:`pytest_a2a.dialects`, so one scenario runs in all three dialects.
-Streams are read by a background task into an :class:`~pytest_a2a.sse.SSEParser` (raw bytes and
-arrival times kept, see :mod:`pytest_a2a.transcript`); the consumer side
+Every call encodes through :mod:`pytest_a2a.wire.dialects`, so one scenario runs in all three
+dialects. Streams are read by a background task into an :class:`~pytest_a2a.wire.sse.SSEParser`
+(raw bytes and arrival times kept, see :mod:`pytest_a2a.wire.transcript`); the consumer side
 (:meth:`EventStream.next_event`, :meth:`EventStream.collect`) only ever waits with a deadline
 derived from the :class:`Budget`, so a hostile server (never closes, keep-alives only, headers
 then silence, 10 MB events, garbage) yields a bounded :class:`StreamResult` that says how the
@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 
 from pytest_a2a.budget import Budget
-from pytest_a2a.dialects import (
+from pytest_a2a.wire.dialects import (
     Dialect,
     HttpRequest,
     decode_rest_error,
@@ -33,19 +33,19 @@ from pytest_a2a.dialects import (
     get_dialect,
     new_id,
 )
-from pytest_a2a.models import (
+from pytest_a2a.wire.models import (
     TERMINAL_STATES,
     Message,
     RpcError,
     StreamEvent,
     Task,
 )
-from pytest_a2a.schema import validate_result
-from pytest_a2a.sse import DEFAULT_MAX_EVENT_BYTES, SSEComment, SSEEvent, SSEParser
-from pytest_a2a.transcript import Transcript
+from pytest_a2a.wire.schema import validate_result
+from pytest_a2a.wire.sse import DEFAULT_MAX_EVENT_BYTES, SSEComment, SSEEvent, SSEParser
+from pytest_a2a.wire.transcript import Transcript
 
 if TYPE_CHECKING:
-    from pytest_a2a.slowread import SlowStream
+    from pytest_a2a.wire.slowread import SlowStream
 
 __all__ = [
     "A2AClient",
@@ -932,8 +932,8 @@ class A2AClient:
         pause: float = 0.05,
         deadline: float | None = None,
     ) -> SlowStream:
-        """A stream read slowly over a raw socket (see :mod:`pytest_a2a.slowread`)."""
-        from pytest_a2a.slowread import SlowStream
+        """A stream read slowly over a raw socket (see :mod:`pytest_a2a.wire.slowread`)."""
+        from pytest_a2a.wire.slowread import SlowStream
 
         req = self.dialect.build("stream", text=text, task_id=task_id, context_id=context_id)
         return SlowStream(

@@ -9,10 +9,10 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from pytest_a2a import __version__
-from pytest_a2a._results import summary
+from pytest_a2a.reports.collector import summary
 
 if TYPE_CHECKING:
-    from pytest_a2a._session import A2ARun
+    from pytest_a2a.run.session import A2ARun
 
 FORMAT = "pytest-a2a-report/1"
 

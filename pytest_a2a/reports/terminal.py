@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pytest_a2a._results import LEVEL_ORDER
+from pytest_a2a.reports.collector import LEVEL_ORDER
 
 if TYPE_CHECKING:
-    from pytest_a2a._session import A2ARun
+    from pytest_a2a.run.session import A2ARun
 
 COLUMNS = (
     ("passed", "pass"), ("failed", "fail"), ("non-strict", "non-strict"),

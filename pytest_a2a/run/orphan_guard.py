@@ -3,7 +3,7 @@
 pytest's signal handlers stop the server on Ctrl-C, SIGTERM and SIGHUP, but a SIGKILL (a CI
 job's timeout, the OOM killer) runs no code in pytest: only the kernel can still do it.
 ``PR_SET_PDEATHSIG`` survives ``exec``, so this process arms it and then *becomes* the server
-(same pid, same process group): ``python -m pytest_a2a._orphan_guard PARENT_PID ARGV...``.
+(same pid, same process group): ``python -m pytest_a2a.run.orphan_guard PARENT_PID ARGV...``.
 """
 
 from __future__ import annotations

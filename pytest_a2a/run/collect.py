@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_a2a._outcomes import ITEM_KEY, ItemInfo, static_properties
-from pytest_a2a.expectations import case_id
+from pytest_a2a.judge.expectations import case_id
+from pytest_a2a.judge.outcomes import ITEM_KEY, ItemInfo, static_properties
 
 if TYPE_CHECKING:
-    from pytest_a2a._session import A2ARun
-    from pytest_a2a.context import A2AContext
-    from pytest_a2a.requirements import Requirement
+    from pytest_a2a.judge.context import A2AContext
+    from pytest_a2a.judge.requirements import Requirement
+    from pytest_a2a.run.session import A2ARun
 
 NO_DIALECT_ID = "no-dialect"
 
@@ -97,8 +97,8 @@ def prepare_items(run: A2ARun, items: list[pytest.Item]) -> None:
 @contextlib.asynccontextmanager
 async def open_context(run: A2ARun, item: pytest.Item, dialect: str) -> AsyncIterator[A2AContext]:
     from pytest_a2a.budget import Budget
-    from pytest_a2a.client import A2AClient
-    from pytest_a2a.context import A2AContext
+    from pytest_a2a.judge.context import A2AContext
+    from pytest_a2a.wire.client import A2AClient
 
     target = run.target()
     url = run.selected()[dialect]

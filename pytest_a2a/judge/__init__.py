@@ -1,0 +1,1 @@
+"""Judging: requirements, checks, the scenario context, grading and expectation files."""

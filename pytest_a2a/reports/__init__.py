@@ -1,0 +1,1 @@
+"""Reports: result rows and the terminal, JSON and HTML views of them."""

@@ -1,0 +1,1 @@
+"""The run: options, the target (booted, embedded or given), collection and fixtures."""

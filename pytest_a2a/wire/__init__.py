@@ -1,0 +1,1 @@
+"""The wire layer: bytes on a socket to decoded, schema-checked events; no verdicts."""
