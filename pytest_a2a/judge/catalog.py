@@ -1,17 +1,29 @@
-"""Render the scenario catalogue (``docs/scenarios.md``) from the requirement registry.
+"""Render the scenario catalogue (``docs/scenarios.md``) from the requirement registry, and
+find everything about one requirement ID.
 
 The catalogue is generated, never hand-edited, so it cannot drift from what the suite checks:
 a test in ``tests/`` regenerates it and fails when the committed file is stale.
-Regenerate with ``python -m pytest_a2a.judge.catalog > docs/scenarios.md``.
+Regenerate with ``python -m pytest_a2a.judge.catalog > docs/scenarios.md``;
+``python -m pytest_a2a.judge.catalog --id cancel.prompt`` lists where one requirement lives
+(data, scenario, fault switches, docs, regression fixtures) with file:line.
 """
 
 from __future__ import annotations
 
+import argparse
 import ast
+import re
+import sys
+import tomllib
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from importlib import resources
+from pathlib import Path
 
 from pytest_a2a.judge import requirements
+
+# The source checkout this module runs from, if it is one (tests/ and fixtures/ are not shipped).
+CHECKOUT = Path(__file__).resolve().parents[2]
 
 HEADER = """\
 # Scenario catalogue
@@ -30,6 +42,13 @@ capability; INFO only records what the server does.
 def scenario_index() -> dict[str, list[str]]:
     """Requirement id → ``module::test`` names of the packaged scenarios that declare it."""
     index: dict[str, list[str]] = defaultdict(list)
+    for rid, module, test, _line in _scenarios():
+        index[rid].append(f"{module}::{test}")
+    return index
+
+
+def _scenarios() -> Iterator[tuple[str, str, str, int]]:
+    """(requirement id, scenario module, test name, line) for every declared requirement."""
     folder = resources.files("conformance_tests")
     for entry in sorted(folder.iterdir(), key=lambda f: f.name):
         if not (entry.name.startswith("test_") and entry.name.endswith(".py")):
@@ -38,8 +57,7 @@ def scenario_index() -> dict[str, list[str]]:
         for node in ast.walk(tree):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 for rid in _declared(node):
-                    index[rid].append(f"{entry.name[:-3]}::{node.name}")
-    return index
+                    yield rid, entry.name[:-3], node.name, node.lineno
 
 
 def _declared(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
@@ -101,9 +119,109 @@ def render(registry: requirements.Registry | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main() -> None:
-    print(render(), end="")
+def _lines_matching(path: Path, pattern: str) -> list[int]:
+    """1-based numbers of the lines of ``path`` that match ``pattern`` (none if it is absent)."""
+    if not path.is_file():
+        return []
+    rx = re.compile(pattern)
+    return [n for n, line in enumerate(path.read_text("utf-8").splitlines(), 1) if rx.search(line)]
+
+
+def _rel(path: Path, line: int | None = None) -> str:
+    shown = path.relative_to(CHECKOUT) if path.is_relative_to(CHECKOUT) else path
+    return f"{shown}:{line}" if line else str(shown)
+
+
+def _fault_owners(rid: str) -> list[tuple[str, Path, int]]:
+    """(fault, owners file, line) for every selftest fault that must fail ``rid``."""
+    found = []
+    for path in sorted((CHECKOUT / "tests" / "selftest").glob("owners_*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            target: ast.expr
+            value: ast.expr | None
+            if isinstance(node, ast.AnnAssign):
+                target, value = node.target, node.value
+            elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target, value = node.targets[0], node.value
+            else:
+                continue
+            named = isinstance(target, ast.Name) and target.id == "OWNERS"
+            if not (named and isinstance(value, ast.Dict)):
+                continue
+            for key, ids in zip(value.keys, value.values, strict=True):
+                try:
+                    owned = ast.literal_eval(ids)
+                except ValueError:
+                    raise ValueError(
+                        f"{_rel(path, ids.lineno)}: OWNERS values must be set literals of IDs"
+                    ) from None
+                if isinstance(key, ast.Constant) and rid in owned:
+                    found.append((str(key.value), path, key.lineno))
+    return found
+
+
+def locate(rid: str, registry: requirements.Registry | None = None) -> list[str]:
+    """Where requirement ``rid`` lives, one ``label: file:line ...`` entry per line."""
+    registry = registry if registry is not None else requirements.load()
+    if rid not in registry:
+        raise KeyError(registry.unknown(rid))
+    req = registry[rid]
+    quoted = re.escape(f'"{rid}"')
+    data = Path(req.source.split(":")[0])  # packaged files are named pytest_a2a/requirements/…
+    if not data.is_absolute() and data.parts[0] == "pytest_a2a":
+        data = Path(str(resources.files("pytest_a2a"))).parent / data
+    out = [f"{req.id}  {req.level}  {', '.join(req.dialects)}", f"  {req.text}"]
+    out.append(f"  spec:        {req.spec or '—'}")
+    data_lines = _lines_matching(data, rf"^id\s*=\s*{quoted}")
+    out.append(f"  data:        {_rel(data, data_lines[0] if data_lines else None)}")
+    tests = resources.files("conformance_tests")
+    for _rid, module, test, line in (s for s in _scenarios() if s[0] == rid):
+        out.append(
+            f"  scenario:    {_rel(Path(str(tests / module)).with_suffix('.py'), line)} {test}"
+        )
+    if not (CHECKOUT / "tests" / "selftest").is_dir():
+        out.append(f"  (faults, docs and fixtures live in the source checkout, not in {CHECKOUT})")
+        return out
+    docs = CHECKOUT / "docs"
+    for fault, path, line in _fault_owners(rid) or [("—", Path(), 0)]:
+        where = _lines_matching(docs / "reference-server.md", rf"^\| `{re.escape(fault)}` \|")
+        table = f"; {_rel(docs / 'reference-server.md', where[0])}" if where else ""
+        out.append(f"  fault:       {fault}" + (f" ({_rel(path, line)}{table})" if line else ""))
+    for line in _lines_matching(docs / "scenarios.md", rf"^\| `{re.escape(rid)}` \|"):
+        out.append(f"  docs:        {_rel(docs / 'scenarios.md', line)}")
+    for path in sorted((CHECKOUT / "fixtures" / "expectations").glob("*.toml")):
+        for line in _lines_matching(path, rf"^requirement\s*=\s*{quoted}"):
+            out.append(f"  expectation: {_rel(path, line)}")
+        for dev in tomllib.loads(path.read_text("utf-8")).get("deviation", []):
+            if dev.get("requirement") == rid:
+                for name in re.findall(r"fixtures/transcripts/[\w.-]+\.txt", dev.get("reason", "")):
+                    out.append(f"  transcript:  {name}")
+    out += [f"  bug:         {bug}" for bug in req.bugs]
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m pytest_a2a.judge.catalog",
+        description=(
+            "Print the scenario catalogue (docs/scenarios.md), or with --id where one requirement "
+            "lives: data, scenario, fault switches, docs, regression fixtures."
+        ),
+    )
+    parser.add_argument(
+        "--id", dest="rid", metavar="ID", help="a requirement ID, e.g. cancel.prompt"
+    )
+    args = parser.parse_args(argv)
+    if args.rid is None:
+        print(render(), end="")
+        return 0
+    try:
+        print("\n".join(locate(args.rid)))
+    except KeyError as exc:
+        print(f"error: {exc.args[0]}", file=sys.stderr)
+        return 2
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
