@@ -1,4 +1,5 @@
-"""Boot the server under test from ``--a2a-server-cmd`` and always kill it.
+"""Boot the server under test (``--a2a-server-cmd``, or the embedded reference server's
+``python -m reference_server --port 0``) and always kill it.
 
 The command runs in its own process group (so a wrapper script's children die with it), with
 stdout+stderr captured to a log file whose tail is shown whenever something goes wrong.
@@ -14,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -31,6 +33,8 @@ import httpx
 
 CARD_PATH = "/.well-known/agent-card.json"
 LOG_TAIL_LINES = 40
+#: what a server started on port 0 prints once it accepts (the reference server's CLI does)
+ANNOUNCE = re.compile(rb"listening on (https?://[^\s/]+)")
 
 
 class BootError(RuntimeError):
@@ -117,13 +121,23 @@ def boot_deadline(total: float) -> float:
 
 
 class ServerProcess:
-    """A started ``--a2a-server-cmd`` process; ``stop()`` is idempotent and bounded."""
+    """A started server process; ``stop()`` is idempotent and bounded.
 
-    def __init__(self, command: str, *, host: str = "127.0.0.1") -> None:
-        self.port = free_port(host)
-        self.url = f"http://{host}:{self.port}"
-        self.command = command.replace("{port}", str(self.port))
-        self.argv = shlex.split(self.command)
+    ``command`` with ``{port}`` runs on a free port picked here. With ``argv`` instead, the
+    server picks its own port (``--port 0``: no window in which another process can take it)
+    and its URL is read from the ``listening on URL`` line it prints."""
+
+    def __init__(self, command: str, *, host: str = "127.0.0.1", argv: list[str] | None = None,
+                 env: dict[str, str] | None = None, label: str = "--a2a-server-cmd") -> None:
+        self.label = label  # how messages name this server
+        if argv is None:
+            self.port: int | None = free_port(host)
+            self.url = f"http://{host}:{self.port}"
+            self.command = command.replace("{port}", str(self.port))
+            self.argv = shlex.split(self.command)
+        else:
+            self.port, self.url = None, ""  # known once announced
+            self.command, self.argv = command, list(argv)
         fd, log_name = tempfile.mkstemp(prefix="a2a-server-", suffix=".log")
         self.log_path = Path(log_name)
         self._log = os.fdopen(fd, "wb")
@@ -137,14 +151,28 @@ class ServerProcess:
                 stdout=self._log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # own process group: killed as a whole
+                env=env,
             )
         except BaseException as exc:
             self._guard.restore()
             self._log.close()
             if not isinstance(exc, OSError):
                 raise
-            raise BootError(f"--a2a-server-cmd: cannot start {self.command!r}: {exc}") from None
+            raise BootError(f"{label}: cannot start {self.command!r}: {exc}") from None
         self.pid = self.proc.pid
+
+    def _announced(self) -> str:
+        """The URL from the server's ``listening on URL`` line, "" while it has not printed it."""
+        try:
+            with open(self.log_path, "rb") as fh:
+                head = fh.read(64 * 1024)
+        except OSError:
+            return ""
+        found = ANNOUNCE.search(head)
+        if found is None:
+            return ""
+        self.port = int(found.group(1).rsplit(b":", 1)[1])
+        return found.group(1).decode("ascii")
 
     def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
         try:
@@ -171,27 +199,39 @@ class ServerProcess:
 
         end = time.monotonic() + deadline_s
         last = "no answer yet"
-        candidates = card_urls(self.url)
         with httpx.Client(headers=headers, timeout=1.0) as client:
             while True:
                 code = self.proc.poll()
                 if code is not None:
                     raise BootError(self._why(
-                        f"--a2a-server-cmd exited with status {code} before it was ready"))
-                try:
-                    for candidate in candidates:
-                        resp = client.get(candidate)
-                        if resp.status_code == 200:
-                            return
-                        last = f"HTTP {resp.status_code} from {candidate}"
-                except httpx.HTTPError as exc:
-                    last = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                        f"{self.label} exited with status {code} before it was ready"))
+                if not self.url:
+                    self.url = self._announced()
+                    last = "it has not printed 'listening on URL' yet"
+                if self.url:
+                    last = self._card_answer(client, card_urls(self.url), last)
+                    if not last:
+                        return
                 if time.monotonic() >= end:
                     self.stop()
+                    where = f"at {self.url}{CARD_PATH}" if self.url else "(no URL announced)"
                     raise BootError(self._why(
-                        f"--a2a-server-cmd: no agent card at {self.url}{CARD_PATH} after "
-                        f"{deadline_s:g}s (3 × --a2a-timeout, min 5 s); last: {last}"))
+                        f"{self.label}: no agent card {where} after {deadline_s:g}s "
+                        f"(3 × --a2a-timeout, min 5 s); last: {last}"))
                 time.sleep(0.05)
+
+    @staticmethod
+    def _card_answer(client: httpx.Client, candidates: list[str], last: str) -> str:
+        """"" once a card URL answers HTTP 200, else what went wrong (for the boot error)."""
+        try:
+            for candidate in candidates:
+                resp = client.get(candidate)
+                if resp.status_code == 200:
+                    return ""
+                last = f"HTTP {resp.status_code} from {candidate}"
+        except httpx.HTTPError as exc:
+            last = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        return last
 
     def alive(self) -> bool:
         return self.proc.poll() is None
@@ -232,9 +272,12 @@ class ServerProcess:
             self.log_path.unlink()
 
 
-def start(command: str, deadline_s: float, headers: dict[str, str] | None = None) -> ServerProcess:
-    """Start ``command`` on a free port and wait until it serves its card (killed on failure)."""
-    server = ServerProcess(command)
+def start(command: str, deadline_s: float, headers: dict[str, str] | None = None, *,
+          argv: list[str] | None = None, env: dict[str, str] | None = None,
+          label: str = "--a2a-server-cmd") -> ServerProcess:
+    """Start a server and wait until it serves its card (killed on failure); see
+    ``ServerProcess`` for ``command`` with ``{port}`` versus an announcing ``argv``."""
+    server = ServerProcess(command, argv=argv, env=env, label=label)
     try:
         server.wait_ready(deadline_s, headers)
     except BaseException:  # also Ctrl-C during the wait: never leave it running

@@ -2,19 +2,27 @@
 
 Three kinds: ``url`` (``--a2a-url``, someone else runs it), ``command`` (``--a2a-server-cmd``,
 booted once per run on the controller and handed to xdist workers), ``embedded`` (the
-in-process reference server, booted lazily per process when a2a tests are collected).
+reference server as a subprocess, ``python -m reference_server --port 0``: booted when a2a
+tests are collected, or by the xdist controller and handed to its workers). Out of the test
+process, the server does not compete with the judge for one GIL, and its memory is its own.
 A ``Target`` is plain data so it crosses to xdist workers as JSON.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
+import shlex
+import sys
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_a2a.judge.requirements import DIALECTS
 from pytest_a2a.run.options import Options
+
+if TYPE_CHECKING:
+    from pytest_a2a.run.process import ServerProcess
 
 CONFORMANCE_SKILL = "a2a-conformance"
 
@@ -54,7 +62,7 @@ class Target:
         if self.kind == "command":
             return f"{self.url} (booted: {self.command}, pid {self.pid})"
         if self.kind == "embedded":
-            return f"{self.url} (embedded reference server, in-process)"
+            return f"{self.url} (embedded reference server: {self.command}, pid {self.pid})"
         return self.url
 
     def to_json(self) -> str:
@@ -119,29 +127,63 @@ def from_process(options: Options, url: str, pid: int, command: str) -> Target:
     return Target("command", url, card_url, card, interfaces, pid=pid, command=command)
 
 
+EMBEDDED_LABEL = "the embedded reference server"
+
+
+def embedded_argv() -> list[str]:
+    """The embedded server's command: this interpreter, its own port (announced on stdout)."""
+    return [sys.executable, "-m", "reference_server", "--port", "0"]
+
+
+def _embedded_env() -> dict[str, str]:
+    """This environment, with the directories this process imports ``reference_server`` and
+    ``pytest_a2a`` from first on PYTHONPATH: the child runs the very code the parent found,
+    even where only the parent's ``sys.path`` (not an install) makes it importable."""
+    dirs: list[str] = []
+    for name in ("reference_server", "pytest_a2a"):
+        spec = importlib.util.find_spec(name)  # finds, does not import (no uvicorn here)
+        if spec is None or not spec.submodule_search_locations:
+            raise TargetError(
+                "no --a2a-url or --a2a-server-cmd given and the embedded reference server is "
+                f"not importable (no package {name!r}); give a target with --a2a-url URL"
+            )
+        where = os.path.dirname(os.path.abspath(next(iter(spec.submodule_search_locations))))
+        if where not in dirs:
+            dirs.append(where)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([*dirs, *filter(None, [env.get("PYTHONPATH")])])
+    return env
+
+
 class Embedded:
-    """The in-process reference server, started on first use and stopped at unconfigure."""
+    """The reference server as a subprocess of this pytest process, stopped at unconfigure.
+
+    Booted like an ``--a2a-server-cmd`` server (own process group, killed with pytest even on
+    SIGKILL, SIGTERM/SIGHUP unwind into teardown), on the port it picks itself."""
 
     def __init__(self) -> None:
-        self.running: Any = None
+        self.process: ServerProcess | None = None
 
     def start(self, options: Options) -> Target:
         # The plugin boots the reference server as a *target*; no wire code is shared with it.
-        import importlib
+        from pytest_a2a.run import process as _process
 
+        argv = embedded_argv()
+        command = shlex.join(argv)
+        self.process = _process.start(command, _process.boot_deadline(options.timeout),
+                                      dict(options.headers), argv=argv, env=_embedded_env(),
+                                      label=EMBEDDED_LABEL)
         try:
-            reference_server = importlib.import_module("reference_server")
-        except ImportError as exc:
+            card_url, card, interfaces = _discover(self.process.url, dict(options.headers),
+                                                   _card_timeout(options))
+        except TargetError as exc:
             raise TargetError(
-                "no --a2a-url or --a2a-server-cmd given and the embedded reference server is "
-                f"not importable ({exc}); give a target with --a2a-url URL"
-            ) from None
-        self.running = reference_server.start()
-        url = str(self.running.url)
-        card_url, card, interfaces = _discover(url, dict(options.headers), _card_timeout(options))
-        return Target("embedded", url, card_url, card, interfaces, pid=os.getpid())
+                f"{exc}\n  server log, last lines:\n{self.process.log_tail()}") from None
+        return Target("embedded", self.process.url, card_url, card, interfaces,
+                      pid=self.process.pid, command=command)
 
     def stop(self) -> None:
-        running, self.running = self.running, None
-        if running is not None:
-            running.stop()
+        process, self.process = self.process, None
+        if process is not None:
+            process.stop()
+            process.remove_log()

@@ -1,5 +1,6 @@
-"""The booted ``--a2a-server-cmd`` server dies with pytest when pytest is terminated
-(SIGTERM, SIGHUP), not only on Ctrl-C; signal handlers are restored afterwards."""
+"""The booted server (``--a2a-server-cmd``, or the embedded reference server's subprocess)
+dies with pytest when pytest is terminated (SIGTERM, SIGHUP, SIGKILL), not only on Ctrl-C;
+signal handlers are restored afterwards."""
 
 from __future__ import annotations
 
@@ -32,6 +33,18 @@ SLEEPERS = {
         async def test_slow(a2a):
             await asyncio.sleep(60)
     """,
+    # no target option: the embedded reference server; the test names its pid
+    "embedded": """
+        import asyncio, os, pytest
+        pytestmark = pytest.mark.asyncio
+
+        @pytest.mark.a2a_requirement("demo.must")
+        async def test_slow(a2a):
+            with open("pid.tmp", "w") as fh:
+                fh.write(str(a2a.server_pid))
+            os.replace("pid.tmp", os.environ["A2A_TEST_PIDFILE"])
+            await asyncio.sleep(60)
+    """,
 }
 
 
@@ -44,16 +57,28 @@ def _wait_for(path: Path, timeout: float = 30.0) -> None:
 
 def _run_sleeper(project: pytest.Pytester, pidfile: Path, kind: str,
                  extra: list[str]) -> subprocess.Popen[bytes]:
-    """pytest in a subprocess: a booted server (its pid in ``pidfile``) and a test that sleeps."""
+    """pytest in a subprocess: a booted server (its pid in ``pidfile``) and a test that sleeps.
+
+    Returns once that test runs (and ``pidfile`` is written)."""
     project.makepyfile(textwrap.dedent(SLEEPERS[kind]) + textwrap.dedent("""
         def setup_module():
             open("started", "w").close()
     """))
-    return subprocess.Popen(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *extra, ".",
-         f"--a2a-server-cmd={fake_agent_cmd('--pidfile', str(pidfile))}"],
+    target = [] if kind == "embedded" else [
+        f"--a2a-server-cmd={fake_agent_cmd('--pidfile', str(pidfile))}"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *extra, ".", *target],
         cwd=project.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env={**os.environ, "A2A_TEST_PIDFILE": str(pidfile)},
     )
+    try:
+        _wait_for(project.path / "started")  # the server is up and a test is running
+        _wait_for(pidfile)
+    except BaseException:
+        proc.kill()
+        proc.wait(timeout=10)
+        raise
+    return proc
 
 
 def _reaped(server_pid: int) -> bool:
@@ -70,13 +95,16 @@ def _reaped(server_pid: int) -> bool:
     (signal.SIGTERM, "async", False),
     (signal.SIGHUP, "sync", False),
     (signal.SIGTERM, "sync", True),
-], ids=["sigterm", "sigterm-in-async-test", "sighup", "sigterm-xdist"])
+    (signal.SIGTERM, "embedded", False),
+    (signal.SIGHUP, "embedded", False),
+    (signal.SIGTERM, "embedded", True),
+], ids=["sigterm", "sigterm-in-async-test", "sighup", "sigterm-xdist", "sigterm-embedded",
+        "sighup-embedded", "sigterm-embedded-xdist"])
 def test_server_killed_when_pytest_gets_signal(a2a_project: pytest.Pytester, tmp_path: Path,
                                                signum: int, kind: str, xdist: bool) -> None:
     pidfile = tmp_path / "pids"
     proc = _run_sleeper(a2a_project, pidfile, kind, ["-p", "xdist", "-n", "1"] if xdist else [])
     try:
-        _wait_for(a2a_project.path / "started")  # the server is up and a test is running
         time.sleep(0.3)
         proc.send_signal(signum)
         out, _ = proc.communicate(timeout=30)
@@ -89,6 +117,21 @@ def test_server_killed_when_pytest_gets_signal(a2a_project: pytest.Pytester, tmp
     assert _reaped(server_pid), f"server {server_pid} survived:\n{text}"
     assert proc.returncode == pytest.ExitCode.INTERRUPTED, text
     assert f"received {signal.Signals(signum).name}" in text, text
+
+
+def test_embedded_server_killed_on_ctrl_c(a2a_project: pytest.Pytester, tmp_path: Path) -> None:
+    pidfile = tmp_path / "pids"
+    proc = _run_sleeper(a2a_project, pidfile, "embedded", [])
+    try:
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+    text = out.decode(errors="replace")
+    assert _reaped(int(pidfile.read_text())), text
+    assert proc.returncode == pytest.ExitCode.INTERRUPTED and "KeyboardInterrupt" in text, text
 
 
 def _start_fake(tmp_path: Path) -> _process.ServerProcess:
@@ -182,16 +225,14 @@ def test_second_signal_kills_server_at_once(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+@pytest.mark.parametrize("kind", ["sync", "embedded"], ids=["server-cmd", "embedded"])
 def test_server_dies_when_pytest_is_sigkilled(a2a_project: pytest.Pytester,
-                                             tmp_path: Path) -> None:
+                                             tmp_path: Path, kind: str) -> None:
     """SIGKILL (a CI job timeout) runs no teardown: the kernel takes the server down with it."""
     pidfile = tmp_path / "pids"
-    proc = _run_sleeper(a2a_project, pidfile, "sync", [])
-    try:
-        _wait_for(a2a_project.path / "started")
-    finally:
-        proc.kill()
-        proc.wait(timeout=10)
+    proc = _run_sleeper(a2a_project, pidfile, kind, [])
+    proc.kill()
+    proc.wait(timeout=10)
     server_pid = int(pidfile.read_text().split()[0])
     assert _reaped(server_pid), f"server {server_pid} outlived a SIGKILLed pytest"
 
