@@ -12,6 +12,10 @@ from typing import Any
 import pytest
 
 from pytest_a2a import script
+from pytest_a2a.judge import verifiers
+from pytest_a2a.judge.context import A2AContext
+from pytest_a2a.wire.models import ArtifactUpdate, StreamEvent
+from pytest_a2a.wire.results import StreamResult
 
 pytestmark = pytest.mark.asyncio
 
@@ -25,34 +29,53 @@ CHUNKS: list[dict[str, Any]] = [
 ]
 
 
-async def _chunked(a2a: Any) -> tuple[Any, list[Any]]:
+Update = tuple[StreamEvent, ArtifactUpdate]
+
+
+def _updates(res: StreamResult) -> list[Update]:
+    """The stream's artifact update events, each with its (non-optional) update."""
+    return [(ev, ev.artifact_update) for ev in res.events if ev.artifact_update is not None]
+
+
+async def _chunked(a2a: A2AContext) -> tuple[StreamResult, list[Update]]:
     a2a.needs_streaming()
     res = await a2a.client.stream_collect(script.build(CHUNKS))
-    updates = [ev for ev in res.events if ev.kind == "artifact"]
-    a2a.check(updates, expected="artifact updates", actual=a2a.describe(res), stream=res)
+    updates = _updates(res)
+    a2a.check(bool(updates), expected="artifact updates", actual=a2a.describe(res), stream=res)
     return res, updates
 
 
-def _reassemble(updates: list[Any]) -> dict[str, str]:
+def _reassemble(updates: list[Update]) -> dict[str, str]:
     """R13: ``append: false`` creates or replaces; ``append: true`` appends (or creates)."""
     out: dict[str, str] = {}
-    for ev in updates:
-        art = ev.artifact_update.artifact
+    for _, au in updates:
+        art = au.artifact
         key = art.artifact_id or ""
-        out[key] = out.get(key, "") + art.text if ev.artifact_update.append else art.text
+        out[key] = out.get(key, "") + art.text if au.append else art.text
     return out
+
+
+async def _matches_get(a2a: A2AContext, task_id: str, updates: list[Update]) -> None:
+    streamed = _reassemble(updates)
+    got = await a2a.client.get_task(task_id)
+    a2a.check(got.task is not None, expected="GetTask returns the task", actual=got.describe(),
+              stream=got)
+    assert got.task is not None
+    stored = {art.artifact_id or "": art.text for art in got.task.artifacts}
+    a2a.check(stored == streamed, expected=f"GetTask artifacts {streamed}",
+              actual=f"GetTask artifacts {stored}", stream=got)
 
 
 @pytest.mark.a2a_requirement("artifacts.append-announced")
 @pytest.mark.a2a_scripted
-async def test_append_announced(a2a: Any) -> None:
+async def test_append_announced(a2a: A2AContext) -> None:
     """R13: ``append: true`` only for an artifactId the stream announced before."""
     res, updates = await _chunked(a2a)
     seen: set[str | None] = set()
     bad = []
-    for ev in updates:
-        aid = ev.artifact_update.artifact.artifact_id
-        if ev.artifact_update.append and aid not in seen:
+    for ev, au in updates:
+        aid = au.artifact.artifact_id
+        if au.append and aid not in seen:
             bad.append(f"#{ev.index} append: true for unannounced {aid!r}")
         seen.add(aid)
     a2a.check(not bad, expected="the first chunk of every artifact has append: false",
@@ -61,16 +84,16 @@ async def test_append_announced(a2a: Any) -> None:
 
 @pytest.mark.a2a_requirement("artifacts.nothing-after-last-chunk")
 @pytest.mark.a2a_scripted
-async def test_nothing_after_last_chunk(a2a: Any) -> None:
+async def test_nothing_after_last_chunk(a2a: A2AContext) -> None:
     """R13: after ``lastChunk: true`` no further update for that artifactId."""
     res, updates = await _chunked(a2a)
     sealed: set[str | None] = set()
     bad = []
-    for ev in updates:
-        aid = ev.artifact_update.artifact.artifact_id
+    for ev, au in updates:
+        aid = au.artifact.artifact_id
         if aid in sealed:
             bad.append(f"#{ev.index} {ev.describe()} after the last chunk of {aid!r}")
-        if ev.artifact_update.last_chunk:
+        if au.last_chunk:
             sealed.add(aid)
     a2a.check(not bad, expected="no chunk after lastChunk: true", actual="; ".join(bad),
               stream=res)
@@ -78,31 +101,20 @@ async def test_nothing_after_last_chunk(a2a: Any) -> None:
 
 @pytest.mark.a2a_requirement("artifacts.reassembly-matches-get")
 @pytest.mark.a2a_scripted
-async def test_reassembly_matches_get(a2a: Any) -> None:
+async def test_reassembly_matches_get(a2a: A2AContext) -> None:
     """R13: GetTask's artifacts equal what the stream's chunks reassemble to."""
     res, updates = await _chunked(a2a)
-    a2a.check(res.task_id, expected="a task stream", actual=a2a.describe(res), stream=res)
-    streamed = _reassemble(updates)
-    got = await a2a.client.get_task(res.task_id)
-    a2a.check(got.task is not None, expected="GetTask returns the task", actual=got.describe(),
-              stream=got)
-    stored = {art.artifact_id or "": art.text for art in got.task.artifacts}
-    a2a.check(stored == streamed, expected=f"GetTask artifacts {streamed}",
-              actual=f"GetTask artifacts {stored}", stream=got)
+    a2a.verify(verifiers.names_task(res))
+    assert res.task_id is not None
+    await _matches_get(a2a, res.task_id, updates)
 
 
 @pytest.mark.a2a_requirement("artifacts.reassembly-matches-get")
-async def test_reassembly_matches_get_blackbox(a2a: Any) -> None:
+async def test_reassembly_matches_get_blackbox(a2a: A2AContext) -> None:
     """R13 against any agent whose answer streams artifacts."""
     a2a.needs_streaming()
     res = await a2a.client.stream_collect(a2a.prompt)
-    updates = [ev for ev in res.events if ev.kind == "artifact"]
+    updates = _updates(res)
     if not updates or not res.task_id:
         pytest.skip("the agent's answer streamed no artifact: nothing to reassemble")
-    streamed = _reassemble(updates)
-    got = await a2a.client.get_task(res.task_id)
-    a2a.check(got.task is not None, expected="GetTask returns the task", actual=got.describe(),
-              stream=got)
-    stored = {art.artifact_id or "": art.text for art in got.task.artifacts}
-    a2a.check(stored == streamed, expected=f"GetTask artifacts {streamed}",
-              actual=f"GetTask artifacts {stored}", stream=got)
+    await _matches_get(a2a, res.task_id, updates)

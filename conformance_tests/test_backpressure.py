@@ -16,12 +16,13 @@ from typing import Any
 import pytest
 
 from pytest_a2a import script
+from pytest_a2a.judge.context import A2AContext
 from pytest_a2a.wire.client import A2AClient
+from pytest_a2a.wire.models import StreamEvent, Task
+from pytest_a2a.wire.results import StreamResult
 from pytest_a2a.wire.slowread import SlowStream
 
 pytestmark = pytest.mark.asyncio
-
-TERMINAL = frozenset({"completed", "failed", "canceled", "rejected"})
 #: Slow phase: 64 bytes every 50 ms (~1.3 KB/s) through an 8 KiB receive buffer.
 SLOW_READ, SLOW_PAUSE, RCVBUF = 64, 0.05, 8192
 #: Bursts of the stall/completeness scenarios: more events than a bounded per-subscriber buffer
@@ -46,12 +47,12 @@ def _burst(count: int, size: int, wait: float = 0.0) -> str:
     return script.build([*steps, {"status": "completed"}])
 
 
-def _slow(a2a: Any, text: str) -> SlowStream:
+def _slow(a2a: A2AContext, text: str) -> SlowStream:
     """The scenario's stream, read through an 8 KiB receive buffer, 64 bytes every 50 ms."""
     return a2a.client.slow_stream(text, rcvbuf=RCVBUF, read_bytes=SLOW_READ, pause=SLOW_PAUSE)
 
 
-async def _start(slow: SlowStream) -> Any:
+async def _start(slow: SlowStream) -> StreamEvent | None:
     """The stream's first event, read at full speed (it carries the script), then slow down.
 
     Skips (not judged) when the server sends nothing while the task runs: delivery as
@@ -67,7 +68,7 @@ async def _start(slow: SlowStream) -> Any:
     return first
 
 
-async def _stop_task(a2a: Any, slow: SlowStream) -> None:
+async def _stop_task(a2a: A2AContext, slow: SlowStream) -> None:
     """Cancel the scenario's task, best effort and bounded by the call budget.
 
     Its burst may still be in production (a slow framework can take minutes over 5,000 chunks)
@@ -84,14 +85,14 @@ def _index(text: str) -> int | None:
     return int(head) if space and head.isdigit() else None
 
 
-def _streamed(events: list[Any]) -> list[int]:
+def _streamed(events: list[StreamEvent]) -> list[int]:
     """Burst chunk indices in arrival order (other artifacts and stray chunks ignored)."""
     return [i for ev in events
             if ev.artifact_update is not None and ev.artifact_update.artifact.artifact_id == "bp"
             and (i := _index(ev.artifact_update.artifact.text)) is not None]
 
 
-def _stored(task: Any, size: int) -> list[int]:
+def _stored(task: Task, size: int) -> list[int]:
     """Burst chunk indices in a Task's reassembled "bp" artifact (fixed-size chunks)."""
     text = "".join(a.text for a in task.artifacts if a.artifact_id == "bp")
     return [i for k in range(0, len(text), size) if (i := _index(text[k:k + size])) is not None]
@@ -106,7 +107,7 @@ def _gaps(indices: list[int]) -> str:
 
 @pytest.mark.a2a_requirement("backpressure.no-global-stall")
 @pytest.mark.a2a_scripted
-async def test_no_global_stall(a2a: Any) -> None:
+async def test_no_global_stall(a2a: A2AContext) -> None:
     """One stalled reader must not stall another task's stream on another connection (#21)."""
     a2a.needs_streaming()
     lead = 0.4  # the other task emits once the slow stream's buffers are surely full
@@ -118,15 +119,15 @@ async def test_no_global_stall(a2a: Any) -> None:
         async with slow:
             first = await _start(slow)
             a2a.check(first is not None, expected="the slow stream starts (precondition)",
-                      actual=slow.result().describe(), stream=slow)
+                      actual=slow.result().describe(), stream=slow.result())
             res = await a2a.client.stream_collect(other, deadline=time.monotonic() + 2 * limit)
             slowed = slow.result()
     finally:
         await _stop_task(a2a, slow)
-    term = [ev.t for ev in res.events if ev.state in TERMINAL]
+    term = [ev.t for ev in res.terminal_events()]
     a2a.record("other_stream_terminal_s", round(term[0], 3) if term else None)
     a2a.record("slow_stream_events_meanwhile", len(slowed.events))
-    a2a.check(term and term[0] <= limit,
+    a2a.check(bool(term) and term[0] <= limit,
               expected=f"another task's stream reaches its terminal status within {limit:.2f}s "
                        "while one reader is stalled",
               actual=(f"terminal after {term[0]:.2f}s" if term else "no terminal status; "
@@ -135,7 +136,7 @@ async def test_no_global_stall(a2a: Any) -> None:
 
 @pytest.mark.a2a_requirement("backpressure.slow-reader-complete")
 @pytest.mark.a2a_scripted
-async def test_slow_reader_complete(a2a: Any) -> None:
+async def test_slow_reader_complete(a2a: A2AContext) -> None:
     """R4: in order with no gap, then the rest once it speeds up, or an explicit close after
     which the task's artifact is whole; never a silently gapped stream (a2a-rs #148)."""
     a2a.needs_streaming()
@@ -147,11 +148,11 @@ async def test_slow_reader_complete(a2a: Any) -> None:
         await _stop_task(a2a, slow)
 
 
-async def _judge_slow_reader(a2a: Any, slow: SlowStream) -> None:
+async def _judge_slow_reader(a2a: A2AContext, slow: SlowStream) -> None:
     async with slow:
         first = await _start(slow)
         a2a.check(first is not None, expected="the slow stream starts (precondition)",
-                  actual=slow.result().describe(), stream=slow)
+                  actual=slow.result().describe(), stream=slow.result())
         await asyncio.sleep(0.3)  # the slow phase (load generation): the server's buffers fill
         slow.speed_up()
         whole = await _read_to_tail(slow)
@@ -163,7 +164,7 @@ async def _judge_slow_reader(a2a: Any, slow: SlowStream) -> None:
     a2a.check(not _gaps(got),
               expected="the slow reader's chunks are contiguous from 0, in order (no silent gap)",
               actual=f"{len(got)} chunks; {_gaps(got)}", stream=res)
-    later = whole or any(ev.state in TERMINAL for ev in res.events)
+    later = whole or bool(res.terminal_events())
     if later:  # the stream went on past the burst: nothing of it may be missing
         a2a.check(got == list(range(COUNT)),
                   expected=f"all {COUNT} chunks before anything that follows the burst (the "
@@ -185,11 +186,11 @@ async def _judge_slow_reader(a2a: Any, slow: SlowStream) -> None:
               actual=f"{len(stored)} chunks; {_gaps(stored) or 'missing the tail'}", stream=res)
 
 
-def _last_t(res: Any) -> float:
+def _last_t(res: StreamResult) -> float:
     return res.events[-1].t if res.events else 0.0
 
 
-async def _read_to_tail(slow: Any) -> bool:
+async def _read_to_tail(slow: SlowStream) -> bool:
     """Read until the artifact after the burst (True), the stream's end or a stall (False)."""
     while True:
         ev = await slow.next_event()
@@ -199,12 +200,12 @@ async def _read_to_tail(slow: Any) -> bool:
             return True
 
 
-async def _task_after_close(a2a: Any, task_id: str | None) -> tuple[str, Any]:
+async def _task_after_close(a2a: A2AContext, task_id: str | None) -> tuple[str, Task | None]:
     """The task as a re-attach snapshot (it waits for a cancel), else as GetTask."""
     if task_id is None:
         return "nothing (the stream named no task)", None
     big = A2AClient(a2a.url, dialect=a2a.dialect, budget=a2a.budget, headers=a2a.headers,
-                    max_event_bytes=4 * COUNT * SIZE)
+                    max_event_bytes=max(4 * COUNT * SIZE, a2a.max_event_bytes))
     async with big, big.resubscribe(task_id) as sub:
         ev = await sub.next_event()
     if ev is not None and ev.kind == "task":
@@ -215,7 +216,7 @@ async def _task_after_close(a2a: Any, task_id: str | None) -> tuple[str, Any]:
 
 @pytest.mark.a2a_requirement("backpressure.memory-bounded")
 @pytest.mark.a2a_scripted
-async def test_memory_bounded(a2a: Any) -> None:
+async def test_memory_bounded(a2a: A2AContext) -> None:
     """Server memory must not grow with what a slow reader has not read (a2a-java #1040).
 
     While the reader stalls, the (still running) task produces a 32 MiB burst. The server
@@ -243,7 +244,7 @@ async def test_memory_bounded(a2a: Any) -> None:
         async with slow:
             first = await _start(slow)
             a2a.check(first is not None, expected="the slow stream starts (precondition)",
-                      actual=slow.result().describe(), stream=slow)
+                      actual=slow.result().describe(), stream=slow.result())
             # sampling stops early once the verdict is certain: a leaking server is not
             # pushed into gigabytes (and minutes) just to fail by a wider margin
             samples = await _sample(a2a, [before], until_stable=burst / 100,
@@ -264,7 +265,7 @@ async def test_memory_bounded(a2a: Any) -> None:
                      "artifact", stream=slow.result())
 
 
-async def _sample(a2a: Any, samples: list[int], *, seconds: float | None = None,
+async def _sample(a2a: A2AContext, samples: list[int], *, seconds: float | None = None,
                   until_stable: float | None = None,
                   until_above: float | None = None) -> list[int]:
     """Sample server RSS every 50 ms for ``seconds``, or until 5 samples in a row moved less

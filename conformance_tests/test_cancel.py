@@ -8,23 +8,23 @@ the task to end by itself is told apart from a prompt one by the cancel call's o
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import pytest
 
 from pytest_a2a import script
+from pytest_a2a.judge.context import A2AContext
+from pytest_a2a.wire.models import TERMINAL_STATES
+from pytest_a2a.wire.stream import EventStream
 
 pytestmark = pytest.mark.asyncio
 
-TERMINAL = frozenset({"completed", "failed", "canceled", "rejected"})
 
-
-def _wait(a2a: Any) -> float:
+def _wait(a2a: A2AContext) -> float:
     """W: how long the task waits for a cancel; under budget.call so a slow cancel still answers."""
     return round(min(script.MAX_SLEEP, a2a.budget.call * 0.6), 3)
 
 
-def _cancelable(a2a: Any) -> str:
+def _cancelable(a2a: A2AContext) -> str:
     return script.build([{"status": "working"}, {"wait_cancel": _wait(a2a)},
                          {"artifact": {"id": "late", "text": "not canceled"}},
                          {"status": "completed"}])
@@ -32,7 +32,7 @@ def _cancelable(a2a: Any) -> str:
 
 @pytest.mark.a2a_requirement("cancel.prompt")
 @pytest.mark.a2a_scripted
-async def test_cancel_prompt(a2a: Any) -> None:
+async def test_cancel_prompt(a2a: A2AContext) -> None:
     """R17: cancel answers at once with the canceled Task, not when the task ends by itself."""
     a2a.needs_streaming()
     limit = _wait(a2a) / 2
@@ -51,14 +51,14 @@ async def test_cancel_prompt(a2a: Any) -> None:
 
 @pytest.mark.a2a_requirement("cancel.streams-notified")
 @pytest.mark.a2a_scripted
-async def test_streams_notified(a2a: Any) -> None:
+async def test_streams_notified(a2a: A2AContext) -> None:
     """R17/R5/R12: the original and a re-attached stream both receive the task's end state."""
     a2a.needs_streaming()
     async with a2a.client.stream(_cancelable(a2a)) as orig:
         task_id = await a2a.live_task_id(orig)
         async with a2a.client.resubscribe(task_id) as sub:
             await sub.next_event()
-            streams = [("the original stream", orig)]
+            streams: list[tuple[str, EventStream]] = [("the original stream", orig)]
             if sub.error is None and sub.is_open:
                 streams.append(("the re-attached stream", sub))
             cancel = await a2a.client.cancel(task_id)
@@ -66,9 +66,9 @@ async def test_streams_notified(a2a: Any) -> None:
     now = await a2a.client.get_task(task_id)
     # The state the task ended in: canceled, unless cancel came after it ended by itself
     # (whether cancel answers promptly and with canceled is cancel.prompt's business).
-    end = cancel.state if cancel.state in TERMINAL else now.state
+    end = cancel.state if cancel.state in TERMINAL_STATES else now.state
     a2a.record("cancel", cancel.describe())
-    a2a.check(end in TERMINAL, expected="the task is terminal after cancel (precondition)",
+    a2a.check(end in TERMINAL_STATES, expected="the task is terminal after cancel (precondition)",
               actual=f"{cancel.describe()}; {now.describe()}", stream=now)
     for (name, _), res in zip(streams, results, strict=True):
         a2a.check(any(ev.state == end for ev in res.events if ev.kind in ("status", "task")),
@@ -78,7 +78,7 @@ async def test_streams_notified(a2a: Any) -> None:
 
 @pytest.mark.a2a_requirement("cancel.get-agrees")
 @pytest.mark.a2a_scripted
-async def test_get_agrees(a2a: Any) -> None:
+async def test_get_agrees(a2a: A2AContext) -> None:
     """R17: after cancel, GetTask shows the state cancel reported (a2a-python #1170)."""
     a2a.needs_streaming()
     async with a2a.client.stream(_cancelable(a2a)) as orig:
@@ -87,7 +87,7 @@ async def test_get_agrees(a2a: Any) -> None:
         now = await a2a.client.get_task(task_id)
     a2a.check(cancel.task is not None, expected="cancel answers with a Task (precondition)",
               actual=cancel.describe(), stream=cancel)
-    want = cancel.state if cancel.state in TERMINAL else "canceled"
+    want = cancel.state if cancel.state in TERMINAL_STATES else "canceled"
     a2a.check(now.state == want,
               expected=f"GetTask right after the cancel reports {want} "
                        f"(cancel answered {cancel.state})",

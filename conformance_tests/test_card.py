@@ -12,15 +12,20 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from pytest_a2a.judge.context import A2AContext
+from pytest_a2a.judge.requirements import DialectId
+from pytest_a2a.run.target import Target
 from pytest_a2a.wire.card import CARD_PATH, interfaces_of
 from pytest_a2a.wire.client import A2AClient
+from pytest_a2a.wire.results import CallResult
 
 pytestmark = pytest.mark.asyncio
 
-BINDINGS = {"v0.3-jsonrpc": "JSONRPC", "v1.0-jsonrpc": "JSONRPC", "v1.0-rest": "HTTP+JSON"}
+BINDINGS: dict[DialectId, str] = {
+    "v0.3-jsonrpc": "JSONRPC", "v1.0-jsonrpc": "JSONRPC", "v1.0-rest": "HTTP+JSON"}
 
 
-def _well_known_urls(target: Any, interface_url: str) -> list[str]:
+def _well_known_urls(target: Target, interface_url: str) -> list[str]:
     """The well-known card URL under the target's base URL, and under the server's origin."""
     base = target.url.split("/.well-known/")[0].rstrip("/")
     origin = "{0.scheme}://{0.netloc}".format(urlsplit(interface_url))
@@ -28,7 +33,7 @@ def _well_known_urls(target: Any, interface_url: str) -> list[str]:
 
 
 @pytest.mark.a2a_requirement("card.well-known")
-async def test_well_known(a2a: Any, a2a_target: Any) -> None:
+async def test_well_known(a2a: A2AContext, a2a_target: Target) -> None:
     """R21/R22: the card is served as a JSON object at /.well-known/agent-card.json."""
     tried = []
     for url in _well_known_urls(a2a_target, a2a.url):
@@ -43,7 +48,7 @@ def _str(card: dict[str, Any], key: str) -> bool:
     return isinstance(card.get(key), str) and bool(card[key].strip())
 
 
-def _card_problems(card: dict[str, Any], dialect: str, url: str) -> list[str]:
+def _card_problems(card: dict[str, Any], dialect: DialectId, url: str) -> list[str]:
     problems = [f"{k} is not a non-empty string" for k in ("name", "version", "description")
                 if not _str(card, k)]
     if not isinstance(card.get("capabilities"), dict):
@@ -82,7 +87,7 @@ def _card_problems(card: dict[str, Any], dialect: str, url: str) -> list[str]:
 
 
 @pytest.mark.a2a_requirement("card.valid")
-async def test_valid(a2a: Any) -> None:
+async def test_valid(a2a: A2AContext) -> None:
     """R21/R22: the card has what a client of this dialect needs to use it."""
     problems = _card_problems(a2a.card, a2a.dialect, a2a.url)
     a2a.check(not problems, expected=f"a complete agent card for {a2a.dialect}",
@@ -90,7 +95,7 @@ async def test_valid(a2a: Any) -> None:
 
 
 @pytest.mark.a2a_requirement("card.streaming-declared")
-async def test_streaming_declared(a2a: Any) -> None:
+async def test_streaming_declared(a2a: A2AContext) -> None:
     """R18/R21: ``capabilities.streaming`` says whether the streaming methods are offered."""
     caps = a2a.card.get("capabilities")
     value = caps.get("streaming") if isinstance(caps, dict) else None
@@ -101,7 +106,7 @@ async def test_streaming_declared(a2a: Any) -> None:
         a2a.unsupported(f"capabilities.streaming is {value!r}: the agent does not stream")
 
 
-def _answer_shape(dialect: str, body: Any) -> str | None:
+def _answer_shape(dialect: DialectId, body: Any) -> str | None:
     """The problem with a SendMessage answer's shape for ``dialect`` (None: it fits)."""
     result = body if dialect == "v1.0-rest" else (
         body.get("result") if isinstance(body, dict) else None)
@@ -114,7 +119,7 @@ def _answer_shape(dialect: str, body: Any) -> str | None:
         f"1.0 result without exactly one of task/message (members {sorted(result)[:6]})"
 
 
-def _declared(card: dict[str, Any], card_url: str, dialect: str) -> list[str]:
+def _declared(card: dict[str, Any], card_url: str, dialect: DialectId) -> list[str]:
     """Every URL the card declares for ``dialect``, in card order (not only the first one,
     which the plugin picked): each entry is classified on its own by ``interfaces_of``."""
     entries = card.get("supportedInterfaces")
@@ -129,7 +134,8 @@ def _declared(card: dict[str, Any], card_url: str, dialect: str) -> list[str]:
     return list(dict.fromkeys(url for url in found if url))
 
 
-async def _answers(a2a: Any, client: Any, url: str) -> tuple[str | None, Any]:
+async def _answers(a2a: A2AContext, client: A2AClient, url: str
+                   ) -> tuple[str | None, CallResult]:
     """(the problem with ``url``'s SendMessage answer in this dialect or None, the call)."""
     res = await client.send(a2a.prompt)
     if not res.ok:
@@ -143,18 +149,19 @@ async def _answers(a2a: Any, client: Any, url: str) -> tuple[str | None, Any]:
 
 
 @pytest.mark.a2a_requirement("card.interface-answers")
-async def test_interface_answers(a2a: Any, a2a_target: Any) -> None:
+async def test_interface_answers(a2a: A2AContext, a2a_target: Target) -> None:
     """R21/R22: every interface the card declares for this dialect (the one the plugin uses
     and any further entry) answers SendMessage in its binding and version."""
     urls = list(dict.fromkeys([a2a.url, *_declared(a2a.card, a2a_target.card_url, a2a.dialect)]))
     a2a.record("declared interfaces", urls)
-    problems, failing = [], None
+    problems: list[str] = []
+    failing: CallResult | None = None
     for url in urls:
         if url == a2a.url:
             problem, res = await _answers(a2a, a2a.client, url)
         else:
             other = A2AClient(url, dialect=a2a.dialect, budget=a2a.budget,
-                              headers=dict(a2a.headers))
+                              headers=dict(a2a.headers), max_event_bytes=a2a.max_event_bytes)
             async with other:
                 problem, res = await _answers(a2a, other, url)
         if problem is not None:

@@ -15,7 +15,10 @@ from typing import Any
 import pytest
 
 from pytest_a2a import script
+from pytest_a2a.judge import verifiers
+from pytest_a2a.judge.context import A2AContext
 from pytest_a2a.wire.dialects import get_dialect
+from pytest_a2a.wire.results import CallResult, StreamResult
 
 pytestmark = pytest.mark.asyncio
 
@@ -30,26 +33,13 @@ def _unknown_id() -> str:
     return f"no-such-task-{uuid.uuid4().hex}"
 
 
-def _code(err: Any, res: Any = None) -> str:
-    if err is None:
-        return f"no error: {res.describe()}" if res is not None else "no error"
-    http = f" (HTTP {err.http_status})" if err.http_status is not None else ""
-    return f"{err.code}{http} {err.reason or ''} {err.message[:120]!r}"
-
-
-def _check_code(a2a: Any, res: Any, err: Any, code: int, rest_status: int) -> None:
+def _check_code(a2a: A2AContext, res: StreamResult | CallResult, code: int,
+                rest_status: int) -> None:
     """JSON-RPC: the code; REST: the HTTP status (JSON error body) and the reason's code."""
-    if a2a.binding == "rest":
-        # http_status None: one SSE error event in a 200 stream (R20 allows that form too)
-        a2a.check(err is not None and err.http_status in (rest_status, None) and err.code == code,
-                  expected=f"HTTP {rest_status} with a google.rpc.Status body meaning {code}",
-                  actual=_code(err, res), stream=res)
-    else:
-        a2a.check(err is not None and err.code == code, expected=f"JSON-RPC error {code}",
-                  actual=_code(err, res), stream=res)
+    a2a.verify(verifiers.error_code(res, code, binding=a2a.binding, rest_status=rest_status))
 
 
-def _bad_stream_body(a2a: Any) -> dict[str, Any]:
+def _bad_stream_body(a2a: A2AContext) -> dict[str, Any]:
     """A streaming request whose message lacks its required ``parts`` (both versions)."""
     dialect = get_dialect(a2a.dialect)
     message = dialect.user_message("x")
@@ -59,7 +49,7 @@ def _bad_stream_body(a2a: Any) -> dict[str, Any]:
     return body
 
 
-async def _bad_stream(a2a: Any) -> Any:
+async def _bad_stream(a2a: A2AContext) -> StreamResult:
     dialect = get_dialect(a2a.dialect)
     path = "/message:stream" if dialect.is_rest else ""
     async with a2a.client.raw_stream("POST", path, json_body=_bad_stream_body(a2a)) as call:
@@ -72,43 +62,32 @@ async def _bad_stream(a2a: Any) -> Any:
 @pytest.mark.a2a_requirement("errors.exception-ends-stream")
 @pytest.mark.a2a_scripted
 @pytest.mark.parametrize("where", list(RAISE_AT))
-async def test_exception_ends_stream(a2a: Any, where: str) -> None:
+async def test_exception_ends_stream(a2a: A2AContext, where: str) -> None:
     """An agent exception ends the stream with failed or an error, then closes (bug #8)."""
     a2a.needs_streaming()
     res = await a2a.client.stream_collect(script.build(RAISE_AT[where]))
-    failed = [ev for ev in res.events if ev.kind == "status" and ev.state == "failed"]
-    errors = [ev for ev in res.events if ev.kind == "error"]
-    a2a.check(res.error is not None or failed or errors,
-              expected="a failed status, an in-stream JSON-RPC error, or a JSON error answer",
-              actual=a2a.describe(res) if res.events or res.error else
-              f"nothing: HTTP {res.status_code}, {res.bytes_received} bytes, end={res.end}",
-              stream=res)
+    a2a.verify(verifiers.failure_reported(res))
     # never a hang; how promptly it closes after the failed status is closure's business
-    a2a.check(res.end not in ("stalled", "timeout"),
-              expected="the stream ends (no hang after the exception)",
-              actual=f"end={res.end} ({res.end_reason})", stream=res)
+    a2a.verify(verifiers.ended(res))
 
 
 @pytest.mark.a2a_requirement("errors.exception-task-terminal")
 @pytest.mark.a2a_scripted
-async def test_exception_task_terminal(a2a: Any) -> None:
+async def test_exception_task_terminal(a2a: A2AContext) -> None:
     """After a mid-stream agent exception the task is terminal, not working forever."""
     a2a.needs_streaming()
     res = await a2a.client.stream_collect(script.build(RAISE_AT["mid"]))
-    a2a.check(res.task_id, expected="a task stream (the Task precedes the exception)",
-              actual=a2a.describe(res), stream=res)
+    a2a.verify(verifiers.names_task(res, "a task stream (the Task precedes the exception)"))
+    assert res.task_id is not None
     got = await a2a.client.get_task(res.task_id)
-    a2a.check(got.task is not None and got.state in ("failed", "completed", "canceled",
-                                                     "rejected"),
-              expected="GetTask reports a terminal state (failed)", actual=got.describe(),
-              stream=got)
+    a2a.verify(verifiers.task_state(got))
 
 
 # -- protocol errors ----------------------------------------------------------------------------
 
 
 @pytest.mark.a2a_requirement("errors.parse-error")
-async def test_parse_error(a2a: Any) -> None:
+async def test_parse_error(a2a: A2AContext) -> None:
     """JSON-RPC 2.0: unparseable JSON → -32700 with id null (REST: HTTP 400)."""
     broken = b'{"jsonrpc": "2.0", "id": "x", "method": '
     if a2a.binding == "rest":
@@ -121,7 +100,7 @@ async def test_parse_error(a2a: Any) -> None:
         return
     res = await a2a.client.raw("POST", "", body=broken,
                                headers={"Content-Type": "application/json"})
-    _check_code(a2a, res, res.error, -32700, 400)
+    _check_code(a2a, res, -32700, 400)
     a2a.check(isinstance(res.raw, dict) and "id" in res.raw and res.raw["id"] is None,
               expected='"id": null (the request id is unreadable)',
               actual=f"id={res.raw.get('id', '(absent)') if isinstance(res.raw, dict) else '-'}",
@@ -129,42 +108,42 @@ async def test_parse_error(a2a: Any) -> None:
 
 
 @pytest.mark.a2a_requirement("errors.invalid-request")
-async def test_invalid_request(a2a: Any) -> None:
+async def test_invalid_request(a2a: A2AContext) -> None:
     """JSON-RPC 2.0: JSON that is not a request object (no method) → -32600."""
     res = await a2a.client.raw("POST", "", json_body={"jsonrpc": "2.0", "id": "no-method",
                                                       "params": {}})
-    _check_code(a2a, res, res.error, -32600, 400)
+    _check_code(a2a, res, -32600, 400)
 
 
 @pytest.mark.a2a_requirement("errors.method-not-found")
-async def test_method_not_found(a2a: Any) -> None:
+async def test_method_not_found(a2a: A2AContext) -> None:
     """JSON-RPC 2.0: an unknown method → -32601 with the request id."""
     res = await a2a.client.jsonrpc("tasks/noSuchMethod", {}, rpc_id="unknown-method")
-    _check_code(a2a, res, res.error, -32601, 404)
+    _check_code(a2a, res, -32601, 404)
     a2a.check(res.response_id == "unknown-method", expected='response id "unknown-method"',
               actual=f"id={res.response_id!r}", stream=res)
 
 
 @pytest.mark.a2a_requirement("errors.invalid-params")
-async def test_invalid_params(a2a: Any) -> None:
+async def test_invalid_params(a2a: A2AContext) -> None:
     """R19/R20: a streaming call with a message without parts → -32602, JSON or SSE error."""
     a2a.needs_streaming()
     res = await _bad_stream(a2a)
-    _check_code(a2a, res, res.rpc_error, -32602, 400)
+    _check_code(a2a, res, -32602, 400)
 
 
 @pytest.mark.a2a_requirement("errors.task-not-found")
 @pytest.mark.parametrize("op", ["get", "cancel"])
-async def test_task_not_found(a2a: Any, op: str) -> None:
+async def test_task_not_found(a2a: A2AContext, op: str) -> None:
     """R19: get/cancel of an unknown task id → -32001 (REST: 404)."""
     call = a2a.client.get_task if op == "get" else a2a.client.cancel
     res = await call(_unknown_id())
-    _check_code(a2a, res, res.error, -32001, 404)
+    _check_code(a2a, res, -32001, 404)
 
 
 @pytest.mark.a2a_requirement("errors.not-cancelable")
 @pytest.mark.a2a_scripted
-async def test_not_cancelable(a2a: Any) -> None:
+async def test_not_cancelable(a2a: A2AContext) -> None:
     """R17: cancel of a completed task → -32002 (REST: 400), not the Task."""
     text = script.build([{"status": "completed"}])
     if (a2a.card.get("capabilities") or {}).get("streaming") is True:
@@ -177,32 +156,32 @@ async def test_not_cancelable(a2a: Any) -> None:
     if state != "completed" or not task_id:
         pytest.skip(f"no completed task to cancel (a precondition, not this requirement): {shown}")
     res = await a2a.client.cancel(task_id)
-    _check_code(a2a, res, res.error, -32002, 400)
+    _check_code(a2a, res, -32002, 400)
 
 
 @pytest.mark.a2a_requirement("errors.streaming-unsupported")
-async def test_streaming_unsupported(a2a: Any) -> None:
+async def test_streaming_unsupported(a2a: A2AContext) -> None:
     """R18: a card without streaming → the streaming method answers -32004."""
     if (a2a.card.get("capabilities") or {}).get("streaming") is True:
         a2a.unsupported("the card declares streaming; this applies to agents that do not")
     res = await a2a.client.stream_collect(a2a.prompt)
-    _check_code(a2a, res, res.rpc_error, -32004, 400)
+    _check_code(a2a, res, -32004, 400)
     a2a.check(not [ev for ev in res.events if ev.kind != "error"],
               expected="no stream events, only the error", actual=a2a.describe(res), stream=res)
 
 
 @pytest.mark.a2a_requirement("errors.version-unsupported")
-async def test_version_unsupported(a2a: Any) -> None:
+async def test_version_unsupported(a2a: A2AContext) -> None:
     """R22: ``A2A-Version: 99.0`` → -32009 (REST: 400), not served as 1.0."""
     headers = {"A2A-Version": "99.0"}
     if a2a.binding == "rest":
         res = await a2a.client.raw("GET", f"/tasks/{_unknown_id()}", headers=headers)
     else:
         res = await a2a.client.jsonrpc("GetTask", {"id": _unknown_id()}, headers=headers)
-    _check_code(a2a, res, res.error, -32009, 400)
+    _check_code(a2a, res, -32009, 400)
 
 
-def _envelope_problems(binding: str, res: Any) -> list[str]:
+def _envelope_problems(binding: str, res: CallResult) -> list[str]:
     problems = []
     ctype = (res.content_type or "").split(";")[0].strip().lower()
     if not (ctype == "application/json" or ctype.endswith("+json")):
@@ -221,7 +200,7 @@ def _envelope_problems(binding: str, res: Any) -> list[str]:
 
 @pytest.mark.a2a_requirement("errors.json-errors")
 @pytest.mark.parametrize("trigger", ["unknown-task", "malformed-json"])
-async def test_json_errors(a2a: Any, trigger: str) -> None:
+async def test_json_errors(a2a: A2AContext, trigger: str) -> None:
     """R19: errors come back as JSON error envelopes, not HTML/plain-text 500s."""
     if trigger == "unknown-task":
         res = await a2a.client.get_task(_unknown_id())
@@ -236,7 +215,7 @@ async def test_json_errors(a2a: Any, trigger: str) -> None:
 
 
 @pytest.mark.a2a_requirement("errors.pre-stream-error-form")
-async def test_pre_stream_error_form(a2a: Any) -> None:
+async def test_pre_stream_error_form(a2a: A2AContext) -> None:
     """R20 (silent): record how an error before the first stream event is delivered."""
     a2a.needs_streaming()
     res = await _bad_stream(a2a)

@@ -9,11 +9,15 @@ HTTP answer and the JSON inside each event. Every scenario also runs against bla
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, Literal
 
 import pytest
 
 from pytest_a2a import script
+from pytest_a2a.judge.context import A2AContext
+from pytest_a2a.wire.models import StreamEvent
+from pytest_a2a.wire.results import StreamResult
 
 pytestmark = pytest.mark.asyncio
 
@@ -31,17 +35,21 @@ WRAPPERS = ("task", "message", "statusUpdate", "artifactUpdate")
 OPAQUE = {"metadata", "data"}
 
 
-async def _stream(a2a: Any, which: str) -> Any:
+Source = Literal["prompt", "task", "reply"]
+
+
+async def _stream(a2a: A2AContext, which: Source) -> StreamResult:
     text = {"prompt": a2a.prompt, "task": script.build(RICH), "reply": script.build(REPLY)}[which]
     return await a2a.client.stream_collect(text)
 
 
-def _sources(scripted: bool) -> Any:
+def _sources(scripted: bool) -> list[object]:
     marks = [pytest.mark.a2a_scripted] if scripted else []
-    return [pytest.param(w, marks=marks) for w in (["task", "reply"] if scripted else ["prompt"])]
+    sources: list[Source] = ["task", "reply"] if scripted else ["prompt"]
+    return [pytest.param(w, marks=marks) for w in sources]
 
 
-def _body(a2a: Any, ev: Any) -> Any:
+def _body(a2a: A2AContext, ev: StreamEvent) -> Any:
     """The StreamResponse object of an event (JSON-RPC: its ``result``)."""
     payload = ev.payload
     if a2a.binding != "rest" and isinstance(payload, dict):
@@ -49,7 +57,7 @@ def _body(a2a: Any, ev: Any) -> Any:
     return payload
 
 
-def _walk(obj: Any, path: str = "") -> Any:
+def _walk(obj: Any, path: str = "") -> Iterator[tuple[str, str, Any]]:
     """(path, key, value) of every member, skipping user-content subtrees."""
     if isinstance(obj, dict):
         for key, value in obj.items():
@@ -61,13 +69,13 @@ def _walk(obj: Any, path: str = "") -> Any:
             yield from _walk(value, f"{path}[{i}]")
 
 
-def _events_or_fail(a2a: Any, res: Any) -> list[Any]:
-    a2a.check(res.events, expected="stream events", actual=a2a.describe(res), stream=res)
+def _events_or_fail(a2a: A2AContext, res: StreamResult) -> list[StreamEvent]:
+    a2a.check(bool(res.events), expected="stream events", actual=a2a.describe(res), stream=res)
     return list(res.events)
 
 
 @pytest.mark.a2a_requirement("framing.content-type")
-async def test_content_type(a2a: Any) -> None:
+async def test_content_type(a2a: A2AContext) -> None:
     """R1: HTTP 200 with Content-Type text/event-stream."""
     a2a.needs_streaming()
     res = await _stream(a2a, "prompt")
@@ -84,7 +92,7 @@ def _is_kind_rule(error: str) -> bool:
 
 @pytest.mark.a2a_requirement("framing.schema-valid")
 @pytest.mark.parametrize("source", _sources(scripted=False) + _sources(scripted=True))
-async def test_schema_valid(a2a: Any, source: str) -> None:
+async def test_schema_valid(a2a: A2AContext, source: Source) -> None:
     """R1/R14/R15: every event is one JSON document valid for the dialect's schema."""
     a2a.needs_streaming()
     res = await _stream(a2a, source)
@@ -98,7 +106,7 @@ async def test_schema_valid(a2a: Any, source: str) -> None:
               actual="; ".join(problems[:6]), stream=res)
 
 
-def _proto_json_problems(a2a: Any, events: list[Any]) -> list[str]:
+def _proto_json_problems(a2a: A2AContext, events: list[StreamEvent]) -> list[str]:
     problems = []
     for ev in events:
         body = _body(a2a, ev)
@@ -120,7 +128,7 @@ def _proto_json_problems(a2a: Any, events: list[Any]) -> list[str]:
 
 @pytest.mark.a2a_requirement("framing.proto-json-1.0")
 @pytest.mark.parametrize("source", _sources(scripted=False) + _sources(scripted=True))
-async def test_proto_json(a2a: Any, source: str) -> None:
+async def test_proto_json(a2a: A2AContext, source: Source) -> None:
     """R23: 1.0 JSON is ProtoJSON: camelCase members, TASK_STATE_* / ROLE_* enum names."""
     a2a.needs_streaming()
     res = await _stream(a2a, source)
@@ -131,7 +139,7 @@ async def test_proto_json(a2a: Any, source: str) -> None:
 
 @pytest.mark.a2a_requirement("framing.no-kind-1.0")
 @pytest.mark.parametrize("source", _sources(scripted=False) + _sources(scripted=True))
-async def test_no_kind(a2a: Any, source: str) -> None:
+async def test_no_kind(a2a: A2AContext, source: Source) -> None:
     """R23: the 0.3 ``kind`` discriminator should not appear in 1.0 events."""
     a2a.needs_streaming()
     res = await _stream(a2a, source)
@@ -143,7 +151,7 @@ async def test_no_kind(a2a: Any, source: str) -> None:
 
 @pytest.mark.a2a_requirement("framing.timestamp-utc")
 @pytest.mark.parametrize("source", _sources(scripted=False) + _sources(scripted=True)[:1])
-async def test_timestamp_utc(a2a: Any, source: str) -> None:
+async def test_timestamp_utc(a2a: A2AContext, source: Source) -> None:
     """R23: status timestamps are RFC 3339 in UTC with 'Z'."""
     a2a.needs_streaming()
     res = await _stream(a2a, source)
@@ -159,7 +167,7 @@ async def test_timestamp_utc(a2a: Any, source: str) -> None:
 
 
 @pytest.mark.a2a_requirement("framing.anti-buffering")
-async def test_anti_buffering(a2a: Any) -> None:
+async def test_anti_buffering(a2a: A2AContext) -> None:
     """Record the anti-buffering headers proxies honour (bug #24: SSE held in nginx buffers)."""
     a2a.needs_streaming()
     res = await _stream(a2a, "prompt")

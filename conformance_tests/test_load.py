@@ -14,20 +14,23 @@ from __future__ import annotations
 
 import statistics
 import time
-from typing import Any
 
 import pytest
 
 from pytest_a2a import script
 from pytest_a2a.budget import Budget
-from pytest_a2a.wire.client import A2AClient, gather_bounded
+from pytest_a2a.judge import verifiers
+from pytest_a2a.judge.context import A2AContext
+from pytest_a2a.judge.requirements import DialectId
+from pytest_a2a.wire.client import A2AClient
+from pytest_a2a.wire.gather import gather_bounded
+from pytest_a2a.wire.results import StreamResult
 
 pytestmark = pytest.mark.asyncio
 
 STREAMS = 100
 FIRST_WAVE = 5
 CHUNKS = 50
-TERMINAL = frozenset({"completed", "failed", "canceled", "rejected"})
 LOAD = script.build([{"status": "working"},
                      {"burst": {"id": "load", "count": CHUNKS, "bytes": 16}},
                      {"status": "completed"}])
@@ -38,7 +41,7 @@ def _index(text: str) -> int | None:
     return int(head) if head.isdigit() and " " in text else None
 
 
-def _problem(res: Any) -> str | None:
+def _problem(res: StreamResult) -> str | None:
     """Why one stream of the load is wrong, or None."""
     chunks = [i for ev in res.events if ev.artifact_update is not None
               and (i := _index(ev.artifact_update.artifact.text)) is not None]
@@ -46,7 +49,7 @@ def _problem(res: Any) -> str | None:
         missing = sorted(set(range(CHUNKS)) - set(chunks))
         ordered = chunks == sorted(chunks)
         return f"chunks {len(chunks)}/{CHUNKS}, missing {missing[:10]}, in order: {ordered}"
-    if not any(ev.state in TERMINAL for ev in res.events):
+    if not verifiers.terminal_status(res).passed:
         return "no terminal status"
     ids = {ev.task_id for ev in res.events if ev.task_id}
     if len(ids) != 1:
@@ -54,10 +57,11 @@ def _problem(res: Any) -> str | None:
     return None
 
 
-_RUNS: dict[tuple[str, str], tuple[list[Any], float]] = {}
+Outcome = StreamResult | BaseException
+_RUNS: dict[tuple[str, DialectId], tuple[list[Outcome], float]] = {}
 
 
-async def _load(a2a: Any) -> tuple[list[Any], float]:
+async def _load(a2a: A2AContext) -> tuple[list[Outcome], float]:
     """STREAMS concurrent streams of LOAD: (results in order, elapsed seconds); run once."""
     key = (a2a.url, a2a.dialect)
     if key not in _RUNS:
@@ -66,7 +70,7 @@ async def _load(a2a: Any) -> tuple[list[Any], float]:
         per_stream = (time.monotonic() - started) / FIRST_WAVE
         fits = int(a2a.budget.stream / 3 / max(per_stream, 1e-3))
         second = max(0, min(STREAMS, fits) - FIRST_WAVE)
-        rest: list[Any] = []
+        rest: list[Outcome] = []
         if second:
             # The second wave is sized to a third of the budget, yet it gets the rest of it
             # (at least two thirds: it runs only if the first wave took under a third), so a
@@ -77,14 +81,15 @@ async def _load(a2a: Any) -> tuple[list[Any], float]:
             # limit. A stream that never completes still fails when the window ends.
             window = a2a.budget.stream - (time.monotonic() - started)
             wide = Budget(max(a2a.budget.total, 2 * window))
-            async with A2AClient(a2a.url, dialect=a2a.dialect, budget=wide,
-                                 headers=a2a.headers) as client:
+            async with A2AClient(a2a.url, dialect=a2a.dialect, budget=wide, headers=a2a.headers,
+                                 max_event_bytes=a2a.max_event_bytes) as client:
                 rest = await _wave(a2a, client, second, window)
         _RUNS[key] = (first + rest, time.monotonic() - started)
     return _RUNS[key]
 
 
-async def _wave(a2a: Any, client: A2AClient, count: int, within: float) -> list[Any]:
+async def _wave(a2a: A2AContext, client: A2AClient, count: int,
+                within: float) -> list[Outcome]:
     deadline = time.monotonic() + within
     return await gather_bounded(
         [client.stream_collect(LOAD, deadline=deadline) for _ in range(count)],
@@ -93,19 +98,19 @@ async def _wave(a2a: Any, client: A2AClient, count: int, within: float) -> list[
 
 @pytest.mark.a2a_requirement("load.concurrent-complete")
 @pytest.mark.a2a_scripted
-async def test_concurrent_complete(a2a: Any) -> None:
+async def test_concurrent_complete(a2a: A2AContext) -> None:
     """R4/R5 under load: every one of 100 concurrent streams is whole (bugs #9, #20)."""
     a2a.needs_streaming()
     results, elapsed = await _load(a2a)
     a2a.record("streams", len(results))
     a2a.record("elapsed_s", round(elapsed, 3))
-    bad: list[tuple[int, str, Any]] = []
+    bad: list[tuple[int, str, StreamResult | None]] = []
     for n, res in enumerate(results):
         if isinstance(res, BaseException):
             bad.append((n, f"{type(res).__name__}: {res}", None))
         elif (why := _problem(res)) is not None:
             bad.append((n, f"{why}; {a2a.describe(res)}", res))
-    first = bad[0] if bad else (0, "", None)
+    first: tuple[int, str, StreamResult | None] = bad[0] if bad else (0, "", None)
     a2a.check(not bad,
               expected=f"all {len(results)} concurrent streams deliver chunks 0..{CHUNKS - 1} in "
                        "order and their terminal status, each only its own task's events",
@@ -122,14 +127,13 @@ def _pct(values: list[float], q: float) -> float | None:
 
 @pytest.mark.a2a_requirement("load.latency")
 @pytest.mark.a2a_scripted
-async def test_latency(a2a: Any) -> None:
+async def test_latency(a2a: A2AContext) -> None:
     """INFO: time to first event / to the terminal status under the same load, and throughput."""
     a2a.needs_streaming()
     results, elapsed = await _load(a2a)
     done = [r for r in results if not isinstance(r, BaseException)]
     first = [r.events[0].t for r in done if r.events]
-    term = [next(ev.t for ev in r.events if ev.state in TERMINAL) for r in done
-            if any(ev.state in TERMINAL for ev in r.events)]
+    term = [r.terminal_events()[0].t for r in done if r.terminal_events()]
     events = sum(len(r.events) for r in done)
     a2a.record("streams", len(results))
     a2a.record("events_per_stream", CHUNKS)

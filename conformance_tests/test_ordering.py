@@ -13,6 +13,10 @@ from typing import Any
 import pytest
 
 from pytest_a2a import script
+from pytest_a2a.judge import verifiers
+from pytest_a2a.judge.context import A2AContext
+from pytest_a2a.wire.models import StreamEvent
+from pytest_a2a.wire.results import StreamResult
 
 pytestmark = pytest.mark.asyncio
 
@@ -27,7 +31,7 @@ def _art(name: str, text: str | None = None) -> dict[str, Any]:
     return {"artifact": {"id": name, "text": text or f"text of {name}"}}
 
 
-def _markers(events: list[Any], texts: set[str]) -> list[str]:
+def _markers(events: list[StreamEvent], texts: set[str]) -> list[str]:
     """What the script produced, in arrival order: ``art:ID``, ``msg:TEXT``, ``end:STATE``.
 
     Agent messages count in either form (``status.message`` or a standalone Message event):
@@ -38,13 +42,13 @@ def _markers(events: list[Any], texts: set[str]) -> list[str]:
     out: list[str] = []
     ended = False
     for ev in events:
-        if ev.kind == "artifact":
+        if ev.artifact_update is not None:
             out.append(f"art:{ev.artifact_update.artifact.artifact_id}")
-        elif ev.kind == "status" and ev.is_terminal:
+        elif ev.status_update is not None and ev.is_terminal:
             if not ended:
                 out.append(f"end:{ev.state}")
             ended = True
-        elif ev.kind == "status":
+        elif ev.status_update is not None:
             msg = ev.status_update.status.message
             if msg is not None and msg.text in texts:
                 out.append(f"msg:{msg.text}")
@@ -53,26 +57,26 @@ def _markers(events: list[Any], texts: set[str]) -> list[str]:
     return out
 
 
-def _task_stream_or_skip(a2a: Any, res: Any) -> None:
+def _task_stream_or_skip(a2a: A2AContext, res: StreamResult) -> None:
     """Black-box agents may answer with a Message: then there is no task stream to judge."""
     if res.events and res.events[0].kind == "message":
         pytest.skip("the agent answered the prompt with a Message (no task stream to judge)")
-    a2a.check(res.events, expected="at least one stream event", actual=a2a.describe(res),
+    a2a.check(bool(res.events), expected="at least one stream event", actual=a2a.describe(res),
               stream=res)
 
 
 @pytest.mark.a2a_requirement("ordering.task-first")
 @pytest.mark.a2a_scripted
-async def test_task_first(a2a: Any) -> None:
+async def test_task_first(a2a: A2AContext) -> None:
     """R5: a 1.0 task stream MUST begin with the Task object."""
     a2a.needs_streaming()
     res = await a2a.client.stream_collect(script.build([_art("a1"), {"status": "completed"}]))
-    a2a.check(res.events and res.events[0].kind == "task",
+    a2a.check(bool(res.events) and res.events[0].kind == "task",
               expected="the first event is a Task", actual=a2a.describe(res), stream=res)
 
 
 @pytest.mark.a2a_requirement("ordering.task-first")
-async def test_task_first_blackbox(a2a: Any) -> None:
+async def test_task_first_blackbox(a2a: A2AContext) -> None:
     """R5 against any agent: unless it answers with one Message, the stream opens with a Task."""
     a2a.needs_streaming()
     res = await a2a.client.stream_collect(a2a.prompt)
@@ -84,15 +88,15 @@ async def test_task_first_blackbox(a2a: Any) -> None:
 
 @pytest.mark.a2a_requirement("ordering.task-first-0.3")
 @pytest.mark.a2a_scripted
-async def test_task_first_v03(a2a: Any) -> None:
+async def test_task_first_v03(a2a: A2AContext) -> None:
     """R6: the 0.3 proto says a task stream should open with the Task."""
     a2a.needs_streaming()
     res = await a2a.client.stream_collect(script.build([_art("a1"), {"status": "completed"}]))
-    a2a.check(res.events and res.events[0].kind == "task",
+    a2a.check(bool(res.events) and res.events[0].kind == "task",
               expected="the first event is a Task", actual=a2a.describe(res), stream=res)
 
 
-async def _followup_first(a2a: Any) -> None:
+async def _followup_first(a2a: A2AContext) -> None:
     """A follow-up message continuing an input-required task gets a stream of its own, and
     that stream is a task stream like any other: it starts with the Task."""
     first = await a2a.client.stream_collect(script.build([{"status": "input-required"}]))
@@ -104,7 +108,7 @@ async def _followup_first(a2a: Any) -> None:
     follow_up = script.build([_art("b1"), {"status": "completed"}])
     res = await a2a.client.stream_collect(follow_up, task_id=ids.task_id,
                                           context_id=ids.context_id)
-    a2a.check(res.events and res.error is None,
+    a2a.check(bool(res.events) and res.error is None,
               expected="the follow-up message is accepted and streamed (precondition)",
               actual=a2a.describe(res), stream=res)
     a2a.check(res.events[0].kind == "task",
@@ -114,7 +118,7 @@ async def _followup_first(a2a: Any) -> None:
 
 @pytest.mark.a2a_requirement("ordering.followup-task-first")
 @pytest.mark.a2a_scripted
-async def test_followup_task_first(a2a: Any) -> None:
+async def test_followup_task_first(a2a: A2AContext) -> None:
     """R5: every 1.0 task stream starts with the Task, a follow-up message's stream included."""
     a2a.needs_streaming()
     await _followup_first(a2a)
@@ -122,23 +126,23 @@ async def test_followup_task_first(a2a: Any) -> None:
 
 @pytest.mark.a2a_requirement("ordering.followup-task-first-0.3")
 @pytest.mark.a2a_scripted
-async def test_followup_task_first_v03(a2a: Any) -> None:
+async def test_followup_task_first_v03(a2a: A2AContext) -> None:
     """R6: the 0.3 proto's 'should' for task streams holds for a follow-up's stream too."""
     a2a.needs_streaming()
     await _followup_first(a2a)
 
 
-def _rejected_script(res: Any) -> str | None:
+def _rejected_script(res: StreamResult) -> str | None:
     """The agent's reason when it rejected the script itself (CONFORMANCE-AGENT.md: an agent
     that cannot perform a step ends the task ``rejected`` naming the problem)."""
     for ev in res.events:
-        if ev.kind == "status" and ev.state == "rejected":
+        if ev.status_update is not None and ev.state == "rejected":
             msg = ev.status_update.status.message
             return msg.text if msg is not None and msg.text else "(no reason given)"
     return None
 
 
-async def _message_only(a2a: Any) -> None:
+async def _message_only(a2a: A2AContext) -> None:
     res = await a2a.client.stream_collect(script.build([{"reply": "just a reply"}]))
     why = _rejected_script(res)
     if why is not None:
@@ -146,14 +150,12 @@ async def _message_only(a2a: Any) -> None:
     kinds = [ev.kind for ev in res.events]
     a2a.check(kinds == ["message"],
               expected="exactly one Message event", actual=a2a.describe(res), stream=res)
-    a2a.check(res.end == "closed",
-              expected="the stream closes right after the Message",
-              actual=f"stream ended: {res.end}", stream=res)
+    a2a.verify(verifiers.closed(res, after="the Message", grace=a2a.budget.close_grace))
 
 
 @pytest.mark.a2a_requirement("ordering.message-only")
 @pytest.mark.a2a_scripted
-async def test_message_only(a2a: Any) -> None:
+async def test_message_only(a2a: A2AContext) -> None:
     """R5: a message-only stream is exactly one Message, then close."""
     a2a.needs_streaming()
     await _message_only(a2a)
@@ -161,7 +163,7 @@ async def test_message_only(a2a: Any) -> None:
 
 @pytest.mark.a2a_requirement("ordering.message-only-0.3")
 @pytest.mark.a2a_scripted
-async def test_message_only_v03(a2a: Any) -> None:
+async def test_message_only_v03(a2a: A2AContext) -> None:
     """R6: the 0.3 proto's 'should' for message-only streams."""
     a2a.needs_streaming()
     await _message_only(a2a)
@@ -169,7 +171,7 @@ async def test_message_only_v03(a2a: Any) -> None:
 
 @pytest.mark.a2a_requirement("ordering.script-order")
 @pytest.mark.a2a_scripted
-async def test_script_order(a2a: Any) -> None:
+async def test_script_order(a2a: A2AContext) -> None:
     """R4: artifacts, progress messages and the terminal status arrive in production order."""
     a2a.needs_streaming()
     steps = [{"message": "m1"}, _art("a1"), {"message": "m2"}, _art("a2"), _art("a3"),
@@ -183,7 +185,7 @@ async def test_script_order(a2a: Any) -> None:
 
 @pytest.mark.a2a_requirement("ordering.artifacts-before-terminal")
 @pytest.mark.a2a_scripted
-async def test_artifacts_before_terminal(a2a: Any) -> None:
+async def test_artifacts_before_terminal(a2a: A2AContext) -> None:
     """R9: nothing the agent produced may arrive after the terminal status."""
     a2a.needs_streaming()
     steps = [_art("a1"), {"message": "m1"}, _art("a2"), {"status": "completed"}]
@@ -198,14 +200,14 @@ async def test_artifacts_before_terminal(a2a: Any) -> None:
 
 @pytest.mark.a2a_requirement("ordering.order-under-load")
 @pytest.mark.a2a_scripted
-async def test_order_under_load(a2a: Any) -> None:
+async def test_order_under_load(a2a: A2AContext) -> None:
     """R4/R9 under concurrency: 30 simultaneous streams of artifact, artifact, completed."""
     a2a.needs_streaming()
     text = script.build([_art("a1"), _art("a2"), {"status": "completed"}])
     results = await asyncio.gather(*(a2a.client.stream_collect(text) for _ in range(_LOAD)))
     expected = ["art:a1", "art:a2", "end:completed"]
-    bad = [(i, res) for i, res in enumerate(results) if _markers(res.events, set()) != expected]
-    first = bad[0][1] if bad else None
+    bad = [res for res in results if _markers(res.events, set()) != expected]
+    first = bad[0] if bad else None
     a2a.check(not bad, expected=f"every one of {_LOAD} streams: " + " → ".join(expected),
               actual=f"{len(bad)} of {_LOAD} streams differ; first: "
                      + (a2a.describe(first) if first is not None else ""),
@@ -214,7 +216,7 @@ async def test_order_under_load(a2a: Any) -> None:
 
 @pytest.mark.a2a_requirement("ordering.single-terminal")
 @pytest.mark.a2a_scripted
-async def test_single_terminal(a2a: Any) -> None:
+async def test_single_terminal(a2a: A2AContext) -> None:
     """R5/R8: exactly one terminal status update (a final Task snapshot is not one)."""
     a2a.needs_streaming()
     res = await a2a.client.stream_collect(script.build([_art("a1"), {"status": "completed"}]))
@@ -223,13 +225,13 @@ async def test_single_terminal(a2a: Any) -> None:
               actual=f"{len(terminals)}: {a2a.describe(res)}", stream=res)
 
 
-def _regressions(events: list[Any]) -> list[str]:
+def _regressions(events: list[StreamEvent]) -> list[str]:
     """Backward moves along the lifecycle; after a terminal state only that state may follow."""
     problems: list[str] = []
     best, final = -1, None
     for ev in events:
         state = ev.state
-        if ev.kind not in ("task", "status") or state not in _RANK:
+        if ev.kind not in ("task", "status") or state is None or state not in _RANK:
             continue
         if final is not None and state != final:
             problems.append(f"{state} after terminal {final}")
@@ -243,7 +245,7 @@ def _regressions(events: list[Any]) -> list[str]:
 
 @pytest.mark.a2a_requirement("ordering.state-machine")
 @pytest.mark.a2a_scripted
-async def test_state_machine(a2a: Any) -> None:
+async def test_state_machine(a2a: A2AContext) -> None:
     """S10 §4.1.3: submitted → working → terminal, never backwards."""
     a2a.needs_streaming()
     steps = [{"status": "working"}, _art("a1"), {"message": "m1"}, {"status": "completed"}]
@@ -255,7 +257,7 @@ async def test_state_machine(a2a: Any) -> None:
 
 @pytest.mark.a2a_requirement("ordering.state-machine")
 @pytest.mark.a2a_scripted
-async def test_state_machine_follow_up(a2a: Any) -> None:
+async def test_state_machine_follow_up(a2a: A2AContext) -> None:
     """S10 §4.1.3 across a follow-up: working → input-required, then working → completed."""
     a2a.needs_streaming()
     # collect() ends at the close, or close_grace after input-required if the stream stays
@@ -264,7 +266,7 @@ async def test_state_machine_follow_up(a2a: Any) -> None:
                                                           {"status": "input-required"}]))
     first_events = first.events
     ids = [ev for ev in first_events if ev.task_id]
-    a2a.check(ids and first_events[-1].is_interrupted,
+    a2a.check(bool(ids) and first_events[-1].is_interrupted,
               expected="a task stream reaching input-required", actual=a2a.describe(first),
               stream=first)
     problems = _regressions(first_events)
@@ -280,7 +282,7 @@ async def test_state_machine_follow_up(a2a: Any) -> None:
               actual=f"{'; '.join(problems)} in {a2a.describe(res)}", stream=res)
 
 
-def _id_problems(events: list[Any]) -> list[str]:
+def _id_problems(events: list[StreamEvent]) -> list[str]:
     """Events whose taskId/contextId is empty or differs from the stream's Task."""
     ref = next((ev for ev in events if ev.kind == "task"), None) or next(
         (ev for ev in events if ev.kind in ("status", "artifact")), None)
@@ -304,7 +306,7 @@ def _id_problems(events: list[Any]) -> list[str]:
 
 @pytest.mark.a2a_requirement("ordering.ids-consistent")
 @pytest.mark.a2a_scripted
-async def test_ids_consistent(a2a: Any) -> None:
+async def test_ids_consistent(a2a: A2AContext) -> None:
     """R16: every event of a task stream carries the Task's taskId and contextId."""
     a2a.needs_streaming()
     steps = [{"status": "working"}, {"message": "m1"}, _art("a1"), {"status": "completed"}]
@@ -315,7 +317,7 @@ async def test_ids_consistent(a2a: Any) -> None:
 
 
 @pytest.mark.a2a_requirement("ordering.ids-consistent")
-async def test_ids_consistent_blackbox(a2a: Any) -> None:
+async def test_ids_consistent_blackbox(a2a: A2AContext) -> None:
     """R16 against any agent that answers with a task stream."""
     a2a.needs_streaming()
     res = await a2a.client.stream_collect(a2a.prompt)
@@ -326,14 +328,14 @@ async def test_ids_consistent_blackbox(a2a: Any) -> None:
 
 
 @pytest.mark.a2a_requirement("ordering.rpc-id")
-async def test_rpc_id(a2a: Any) -> None:
+async def test_rpc_id(a2a: A2AContext) -> None:
     """R1: every JSON-RPC event's id equals the request id."""
     a2a.needs_streaming()
     async with a2a.client.stream(a2a.prompt) as call:
         res = await call.collect()
         want = call.request_id
     bad = [ev for ev in res.events if not ev.has_rpc_id or ev.rpc_id != want]
-    a2a.check(res.events, expected="at least one event", actual=a2a.describe(res), stream=res)
+    a2a.check(bool(res.events), expected="at least one event", actual=a2a.describe(res), stream=res)
     a2a.check(not bad, expected=f"every event has id {want!r}",
               actual="; ".join(f"#{ev.index} {ev.describe()} id={ev.rpc_id!r}"
                                if ev.has_rpc_id else f"#{ev.index} {ev.describe()} without id"
@@ -343,19 +345,19 @@ async def test_rpc_id(a2a: Any) -> None:
 
 @pytest.mark.a2a_requirement("ordering.no-message-in-task")
 @pytest.mark.a2a_scripted
-async def test_no_message_in_task(a2a: Any) -> None:
+async def test_no_message_in_task(a2a: A2AContext) -> None:
     """R5: a 1.0 task stream carries agent messages in status.message, never as Message events."""
     a2a.needs_streaming()
     steps = [{"status": "working"}, {"message": "progress"}, _art("a1"), {"status": "completed"}]
     res = await a2a.client.stream_collect(script.build(steps))
     messages = [ev for ev in res.events if ev.kind == "message"]
-    a2a.check(res.events and res.events[0].kind != "message",
+    a2a.check(bool(res.events) and res.events[0].kind != "message",
               expected="a task stream", actual=a2a.describe(res), stream=res)
     a2a.check(not messages, expected="no standalone Message event in the task stream",
               actual=a2a.describe(res), stream=res)
 
 
-async def _incremental(a2a: Any) -> None:
+async def _incremental(a2a: A2AContext) -> None:
     """Timed on two progress messages (status updates) the agent produces ``gap`` apart.
 
     Status updates rather than artifacts: a server that holds each artifact until the next
@@ -380,14 +382,15 @@ async def _incremental(a2a: Any) -> None:
               stream=res)
 
 
-async def _two_messages(a2a: Any, gap: float) -> tuple[Any, Any, Any]:
+async def _two_messages(a2a: A2AContext, gap: float
+                        ) -> tuple[StreamResult, StreamEvent, StreamEvent]:
     """One stream whose agent says m1, waits ``gap`` and says m2: (result, m1 event, m2 event)."""
     steps = [{"message": "m1"}, _art("a1"), {"sleep": gap}, {"message": "m2"},
              {"status": "completed"}]
     res = await a2a.client.stream_collect(script.build(steps))
-    seen: dict[str, Any] = {}
+    seen: dict[str, StreamEvent] = {}
     for ev in res.events:
-        msg = ev.status_update.status.message if ev.kind == "status" else ev.message
+        msg = ev.status_update.status.message if ev.status_update is not None else ev.message
         if msg is not None and msg.text in ("m1", "m2"):
             seen.setdefault(msg.text, ev)
     a2a.check("m1" in seen and "m2" in seen, expected="progress messages m1 and m2",
@@ -397,7 +400,7 @@ async def _two_messages(a2a: Any, gap: float) -> tuple[Any, Any, Any]:
 
 @pytest.mark.a2a_requirement("ordering.incremental-delivery")
 @pytest.mark.a2a_scripted
-async def test_incremental_delivery(a2a: Any) -> None:
+async def test_incremental_delivery(a2a: A2AContext) -> None:
     """S10 §3.1.2: immediate feedback; an event is not held until the next one (or the end)."""
     a2a.needs_streaming()
     await _incremental(a2a)
@@ -405,7 +408,7 @@ async def test_incremental_delivery(a2a: Any) -> None:
 
 @pytest.mark.a2a_requirement("ordering.incremental-delivery-0.3")
 @pytest.mark.a2a_scripted
-async def test_incremental_delivery_v03(a2a: Any) -> None:
+async def test_incremental_delivery_v03(a2a: A2AContext) -> None:
     """0.3 streams are real-time updates too (no normative MUST, hence SHOULD)."""
     a2a.needs_streaming()
     await _incremental(a2a)

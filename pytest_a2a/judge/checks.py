@@ -9,33 +9,31 @@ expected vs actual, and the wire transcript excerpt with arrival times. How a fa
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import pytest
 
 if TYPE_CHECKING:
     from pytest_a2a.judge.requirements import Requirement
+    from pytest_a2a.judge.verifiers import Verdict
+    from pytest_a2a.wire.results import CallResult, StreamResult
 
 #: Prefix of the skip reason of ``unsupported`` (graded as outcome "unsupported").
 UNSUPPORTED_PREFIX = "unsupported: "
 
 
-def transcript_of(stream: Any) -> str | None:
-    """The transcript excerpt of a ``StreamResult``/``StreamCall`` (or anything with one)."""
+def transcript_of(stream: StreamResult | CallResult | None) -> str | None:
+    """The transcript excerpt of a ``StreamResult``/``CallResult``."""
     if stream is None:
         return None
-    if isinstance(stream, str):
-        return stream
-    transcript = getattr(stream, "transcript", None)
-    if transcript is None:
-        return None
     try:
-        return str(transcript.excerpt())
+        return stream.transcript.excerpt()
     except Exception as exc:  # a broken excerpt must not hide the failure itself
         return f"(transcript unavailable: {type(exc).__name__}: {exc})"
 
 
-def _text(value: Any) -> str:
+def _text(value: object) -> str:
+    """Scenarios pass text; a value from an untyped caller is shown as JSON, not lost."""
     if isinstance(value, str):
         return value
     try:
@@ -94,8 +92,8 @@ class Checker:
     def __init__(self, requirement: Requirement | None, dialect: str | None) -> None:
         self.requirement = requirement
         self.dialect = dialect
-        #: observations for reports (``record``), in insertion order
-        self.observations: dict[str, Any] = {}
+        #: observations for reports (``record``; JSON-able values), in insertion order
+        self.observations: dict[str, object] = {}
         #: transcript excerpt of the most relevant stream (the failing one, else the last seen)
         self.transcript: str | None = None
         #: INFO deviations noted by ``check`` (an INFO scenario never fails on a check)
@@ -107,7 +105,9 @@ class Checker:
     def level(self) -> str:
         return self.requirement.level if self.requirement is not None else "MUST"
 
-    def _failure(self, expected: Any, actual: Any, stream: Any) -> ConformanceFailure:
+    def _failure(
+        self, expected: str, actual: str, stream: StreamResult | CallResult | None
+    ) -> ConformanceFailure:
         excerpt = transcript_of(stream)
         if excerpt:
             self.transcript = excerpt
@@ -115,7 +115,13 @@ class Checker:
             self.requirement, _text(expected), _text(actual), excerpt, self.dialect
         )
 
-    def check(self, cond: object, expected: Any, actual: Any, stream: Any = None) -> bool:
+    def check(
+        self,
+        cond: object,
+        expected: str,
+        actual: str,
+        stream: StreamResult | CallResult | None = None,
+    ) -> bool:
         """Pass if ``cond`` is truthy, else fail with expected/actual (INFO: only note it)."""
         __tracebackhide__ = True
         self.checks += 1
@@ -130,13 +136,22 @@ class Checker:
             return False
         raise failure
 
-    def fail(self, expected: Any, actual: Any, stream: Any = None) -> NoReturn:
+    def verify(self, verdict: Verdict, stream: StreamResult | CallResult | None = None) -> bool:
+        """``check`` a shared verifier's verdict (:mod:`pytest_a2a.judge.verifiers`); the
+        transcript is ``stream``'s if given, else that of the answer the verifier judged."""
+        __tracebackhide__ = True
+        return self.check(verdict.passed, expected=verdict.expected_text, actual=verdict.actual,
+                          stream=stream if stream is not None else verdict.answer)
+
+    def fail(
+        self, expected: str, actual: str, stream: StreamResult | CallResult | None = None
+    ) -> NoReturn:
         """Fail unconditionally (graded by level like ``check``)."""
         __tracebackhide__ = True
         self.checks += 1
         raise self._failure(expected, actual, stream)
 
-    def record(self, key: str, value: Any) -> None:
+    def record(self, key: str, value: object) -> None:
         """Note what the server does (reports show it; INFO scenarios only record)."""
         self.observations[key] = value
 

@@ -3,81 +3,40 @@
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal
 
 from pytest_a2a.judge.checks import Checker
+from pytest_a2a.judge.requirements import DIALECTS, DialectId
 
 if TYPE_CHECKING:
     from pytest_a2a.budget import Budget
     from pytest_a2a.judge.requirements import Requirement
+    from pytest_a2a.judge.verifiers import Binding
     from pytest_a2a.wire.client import A2AClient
+    from pytest_a2a.wire.results import CallResult, StreamResult
+    from pytest_a2a.wire.stream import EventStream
 
-#: events shown by ``describe`` before eliding the middle
-_DESCRIBE_MAX = 12
-
-
-def describe_event(ev: Any) -> str:
-    """One event, short: ``task(submitted)``, ``status(completed,final)``, ``artifact(a1,+)``."""
-    kind = getattr(ev, "kind", "?")
-    bits: list[str] = []
-    state = getattr(ev, "state", None)
-    if state:
-        bits.append(str(state))
-    if kind == "artifact":
-        upd = getattr(ev, "artifact_update", None)
-        art = getattr(upd, "artifact", None)
-        if art is not None and getattr(art, "artifact_id", None):
-            bits.append(str(art.artifact_id))
-        if getattr(upd, "append", False):
-            bits.append("append")
-        if getattr(upd, "last_chunk", False):
-            bits.append("last")
-    elif kind == "error":
-        err = getattr(ev, "error", None)
-        if err is not None:
-            bits.append(str(getattr(err, "code", err)))
-    if getattr(ev, "final", None):
-        bits.append("final")
-    return f"{kind}({','.join(bits)})" if bits else str(kind)
+Version = Literal["0.3", "1.0"]
 
 
-def describe(res: Any) -> str:
-    """A one-line summary of a ``StreamResult`` for ``actual=``: events, timing, how it ended."""
-    if res is None:
-        return "no stream"
-    own = getattr(res, "describe", None)
-    if callable(own):  # StreamResult / CallResult know themselves best
-        return str(own())
-    error = getattr(res, "error", None)
-    events = list(getattr(res, "events", None) or [])
-    parts = [describe_event(ev) for ev in events]
-    if len(parts) > _DESCRIBE_MAX:
-        half = _DESCRIBE_MAX // 2
-        parts = [*parts[:half], f"... {len(parts) - 2 * half} more ...", *parts[-half:]]
-    head = f"{len(events)} event(s): " + ", ".join(parts) if events else "no events"
-    end = getattr(res, "end", None)
-    end_t = getattr(res, "end_t", None)
-    tail = f"; end={end}" if end else ""
-    if end and isinstance(end_t, int | float):
-        tail += f" at +{end_t:.3f}s"
-    status = getattr(res, "status_code", None)
-    ctype = getattr(res, "content_type", None)
-    if status is not None and status != 200:
-        tail += f"; HTTP {status} {ctype or ''}".rstrip()
-    if error is not None:
-        tail += f"; error {getattr(error, 'code', '?')} {getattr(error, 'message', '')!s}".rstrip()
-    return head + tail
+def dialect_id(value: str) -> DialectId:
+    """``value`` as a known dialect id; a typo is an error here, not a silently empty run."""
+    for known in DIALECTS:
+        if value == known:
+            return known
+    raise ValueError(f"unknown dialect {value!r}; known: {', '.join(DIALECTS)}")
 
 
 class A2AContext(Checker):
     """Per-test context: an entered client for this dialect plus check/fail/record."""
 
-    dialect: str
+    dialect: DialectId
 
     def __init__(
         self,
         *,
-        client: A2AClient | None,
+        client: A2AClient,
         dialect: str,
         url: str,
         budget: Budget,
@@ -86,14 +45,15 @@ class A2AContext(Checker):
         prompt: str,
         headers: dict[str, str],
         pid: int | None,
+        rss: Callable[[int], int | None],
         booted: bool,
     ) -> None:
-        super().__init__(requirement, dialect)
+        did = dialect_id(dialect)
+        super().__init__(requirement, did)
         self.client = client
-        self.dialect = dialect
-        version, _, binding = dialect.partition("-")
-        self.version = version.removeprefix("v")
-        self.binding = binding
+        self.dialect = did
+        self.version: Version = "0.3" if did == "v0.3-jsonrpc" else "1.0"
+        self.binding: Binding = "rest" if did == "v1.0-rest" else "jsonrpc"
         self.url = url  # interface URL of this dialect
         self.budget = budget
         self.card = card
@@ -101,14 +61,13 @@ class A2AContext(Checker):
         self.headers = headers
         self.booted = booted
         self._pid = pid
+        self._rss = rss  # the run's /proc reader: the judge does not reach into the run layer
 
     def server_rss(self) -> int | None:
         """Resident memory of the booted server in bytes; None for ``--a2a-url`` targets."""
         if self._pid is None:
             return None
-        from pytest_a2a.run.process import rss_bytes
-
-        return rss_bytes(self._pid)
+        return self._rss(self._pid)
 
     @property
     def server_pid(self) -> int | None:
@@ -127,7 +86,7 @@ class A2AContext(Checker):
         if (self.card.get("capabilities") or {}).get("streaming") is not True:
             self.unsupported("the agent card does not declare capabilities.streaming: true (R18)")
 
-    async def live_task_id(self, stream: Any) -> str:
+    async def live_task_id(self, stream: EventStream) -> str:
         """The task id of a freshly opened task stream, which must name one (a precondition).
 
         Scenarios that act while the task runs (re-attach, cancel) need its events while it
@@ -136,7 +95,7 @@ class A2AContext(Checker):
         """
         ev = await stream.events_until(lambda e: e.task_id)
         self.check(ev is not None, expected="the stream names its task (precondition)",
-                   actual=stream.result().describe(), stream=stream)
+                   actual=stream.result().describe(), stream=stream.result())
         assert ev is not None and ev.task_id is not None
         if any(e.is_terminal for e in stream.events):
             import pytest
@@ -151,11 +110,19 @@ class A2AContext(Checker):
         from pytest_a2a.wire.client import A2AClient
 
         return A2AClient(self.url, dialect=self.dialect, budget=self.budget,
-                         headers=dict(self.headers))
+                         headers=dict(self.headers), max_event_bytes=self.max_event_bytes)
+
+    @property
+    def max_event_bytes(self) -> int:
+        """The run's ``--a2a-max-event-bytes``: every client a scenario opens uses it."""
+        from pytest_a2a.wire.sse import DEFAULT_MAX_EVENT_BYTES
+
+        return self.client.max_event_bytes if self.client is not None else DEFAULT_MAX_EVENT_BYTES
 
     @staticmethod
-    def describe(res: Any) -> str:
-        return describe(res)
+    def describe(res: StreamResult | CallResult) -> str:
+        """A one-line summary of a call or stream for ``actual=`` (events, timing, the end)."""
+        return res.describe()
 
     def __repr__(self) -> str:
         rid = self.requirement.id if self.requirement else None

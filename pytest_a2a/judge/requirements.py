@@ -14,10 +14,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 LEVELS = ("MUST", "SHOULD", "MAY", "INFO")
-DIALECTS = ("v0.3-jsonrpc", "v1.0-jsonrpc", "v1.0-rest")
+#: the three dialect ids (docs/architecture.md §2), as a type so a misspelt id fails mypy
+DialectId = Literal["v0.3-jsonrpc", "v1.0-jsonrpc", "v1.0-rest"]
+DIALECTS: tuple[DialectId, ...] = get_args(DialectId)
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)+$")
 _KEYS = {"id", "level", "dialects", "spec", "text", "bugs"}
 _REQUIRED = ("id", "level", "dialects", "text")
