@@ -36,14 +36,20 @@ def pytest_configure(config: pytest.Config) -> None:
     for marker in _MARKERS:
         config.addinivalue_line("markers", marker)
     options = _options.read_options(config)
-    if options.active or _names_packaged_suite(config):
+    expects_a2a = options.active or _names_packaged_suite(config)
+    if expects_a2a:
         _quiet_loop_scope_notice(config)
     run = A2ARun(config, options)
+    run.expects_a2a = expects_a2a  # [helper G] an xdist controller boots the embedded server
     config.stash[RUN_KEY] = run
     if options.requirement_files or options.expectations is not None:
         _ = run.registry, run.expectations  # bad data is a usage error now, not mid-run
     if options.target_on_cli and config.args_source != pytest.Config.ArgsSource.ARGS:
         config.args = [_suite_path()]
+    if options.record is not None or options.replay is not None:  # [helper H] recordings
+        from pytest_a2a.recording.plugin import configure as _recording
+
+        _recording(config, run)
     config.pluginmanager.register(_ResultHooks(run), "a2a-results")
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(_XdistHooks(run), "a2a-xdist")
@@ -108,7 +114,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
     run = config.stash.get(RUN_KEY, None)
-    if run is None or not run.options.active:
+    if run is None or not run.expects_a2a:  # [helper G] the packaged suite says what it runs
         return None
     return run.header_lines()
 
@@ -160,25 +166,21 @@ def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -
 
 
 class _ResultHooks:
-    """Registered per run: gathers a2a reports (on the xdist controller too) and reports."""
+    """Registered per run: gathers result rows (on the xdist controller too) and reports."""
 
     def __init__(self, run: A2ARun) -> None:
         self.run = run
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if self.run.is_worker:
-            return
-        if getattr(report, "a2a_outcome", None) is not None or any(
-            key == "requirement" for key, _ in report.user_properties
-        ):
-            self.run.collector.add(report)
+        if not self.run.is_worker:
+            self.run.add_result(report)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if self.run.is_worker or not self.run.has_results:
+        if self.run.is_worker or not self.run.rows:
             return
-        from pytest_a2a.reports.terminal import write_summary
+        from pytest_a2a import reports
 
-        write_summary(self.run, terminalreporter)
+        reports.write_terminal(self.run.rows, self.run.report_header(), terminalreporter)
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         opts = self.run.options
@@ -188,9 +190,9 @@ class _ResultHooks:
             return
         if not (opts.report_json or opts.report_html):
             return
-        from pytest_a2a.reports.collector import write_reports
+        from pytest_a2a import reports
 
-        write_reports(self.run)
+        reports.write(self.run.rows, self.run.report_header())
 
 
 # -- fixtures ---------------------------------------------------------------------------------

@@ -43,6 +43,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("pytest_a2a.judge",),
     ("pytest_a2a.reports",),
     ("pytest_a2a.run",),
+    ("pytest_a2a.recording",),  # [helper H] record/replay: drive a run from recordings
     ("pytest_a2a.plugin", "pytest_a2a.adapters"),
 )
 

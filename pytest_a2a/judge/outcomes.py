@@ -12,31 +12,26 @@ An expectation-file entry turns a check failure into ``expected-failure`` and a 
 such (word ``PASSED (intermittent)``, row ``intermittent``), since a flaky bug that did not
 show up this time says nothing about a fix. Exceptions that are not check failures (scenario
 or client bugs) are ``error`` whatever the level: the suite must never hide its own breakage.
-The outcome travels on the report (``report.a2a_outcome``) and in ``user_properties`` so it
-crosses xdist and lands in ``--junitxml``.
+Each phase's outcome goes on its report (``report.a2a_outcome``: pytest's status word); the
+phases merge into the test's one ``ResultRow`` (a failing phase wins; a teardown error after a
+failure adds its message), which the teardown report carries to the reports (and junitxml).
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pytest
 
 from pytest_a2a.judge.checks import UNSUPPORTED_PREFIX, ConformanceFailure
+from pytest_a2a.judge.rows import FAILING, Outcome, ResultRow
 
 if TYPE_CHECKING:
     from pytest_a2a.judge.checks import Checker
     from pytest_a2a.judge.expectations import Deviation
     from pytest_a2a.judge.requirements import Requirement
 
-OUTCOMES = (
-    "passed", "failed", "non-strict", "unsupported", "expected-failure", "unexpected-pass",
-    "info", "skipped", "error",
-)
-#: outcomes that make the run fail
-FAILING = frozenset({"failed", "unexpected-pass", "error"})
 #: pytest terminal status per outcome: (category, letter, word, markup)
 _STATUS: dict[str, tuple[str, str, str, dict[str, bool]]] = {
     "non-strict": ("non-strict", "n", "NON-STRICT", {"yellow": True}),
@@ -47,14 +42,15 @@ _STATUS: dict[str, tuple[str, str, str, dict[str, bool]]] = {
 }
 #: terminal status of a pass covered by an intermittent expectation entry
 _INTERMITTENT_PASS = ("passed", ".", "PASSED (intermittent)", {"green": True})
-#: user_properties keys written by the plugin (also the junitxml property names)
-PROP_KEYS = ("requirement", "level", "dialect", "case", "spec", "outcome", "expectation",
-             "intermittent", "message", "observations", "transcript")
+#: the row of a test whose phases graded nothing (it did not run to the end, --setup-only)
+_UNGRADED = "no outcome: the test did not run to its end (interrupted, or --setup-only)"
+#: longest pytest failure text kept as a row message when grading wrote none
+_LONGREPR_MAX = 4000
 
 
 @dataclass
 class ItemInfo:
-    """What grading needs to know about one collected a2a test."""
+    """What grading needs to know about one collected a2a test, and its phases so far."""
 
     requirement: Requirement | None
     dialect: str | None
@@ -62,27 +58,46 @@ class ItemInfo:
     case: str = ""  # callspec id without the dialect ("" = not parametrized otherwise)
     deviation: Deviation | None = None
     checker: Checker | None = None  # set by the ``a2a`` fixture
-    extra: dict[str, Any] = field(default_factory=dict)
+    # merged over setup, call and teardown (``merge``), then turned into the row (``row``)
+    outcome: Outcome | None = None
+    message: str = ""
+    duration: float = 0.0
+    expectation: str = ""
+    intermittent: bool = False
 
     @property
     def level(self) -> str:
         return self.requirement.level if self.requirement is not None else "MUST"
 
+    def merge(self, outcome: Outcome, message: str) -> None:
+        """Fold one phase's grade in: the first grade stands unless a later one fails."""
+        if self.outcome is None or (outcome in FAILING and self.outcome not in FAILING):
+            self.outcome = outcome
+            self.message = message or self.message
+        elif outcome == "error" and message:  # e.g. teardown error after a failure
+            self.message = f"{self.message}\n(teardown) {message}".strip()
+
+    def row(self, nodeid: str) -> ResultRow:
+        """The test's result, once its last phase is merged."""
+        req = self.requirement
+        checker = self.checker
+        outcome: Outcome = self.outcome or "error"
+        observations = dict(checker.observations) if checker is not None else {}
+        transcript = checker.transcript if checker is not None else None
+        return ResultRow(
+            nodeid=nodeid, outcome=outcome,
+            requirement=req.id if req is not None else None,
+            level=req.level if req is not None else None,
+            spec=req.spec if req is not None else None,
+            dialect=self.dialect, case=self.case, duration=self.duration,
+            message=self.message if self.outcome is not None else _UNGRADED,
+            transcript=(transcript or "") if outcome != "passed" else "",
+            observations=observations, expectation=self.expectation,
+            intermittent=self.intermittent,
+        )
+
 
 ITEM_KEY = pytest.StashKey[ItemInfo]()
-
-
-def static_properties(info: ItemInfo) -> list[tuple[str, str]]:
-    props: list[tuple[str, str]] = []
-    if info.requirement is not None:
-        props += [("requirement", info.requirement.id), ("level", info.requirement.level)]
-        if info.requirement.spec:
-            props.append(("spec", info.requirement.spec))
-    if info.dialect:
-        props.append(("dialect", info.dialect))
-    if info.case:
-        props.append(("case", info.case))
-    return props
 
 
 def _skip_reason(rep: pytest.TestReport) -> str:
@@ -100,7 +115,7 @@ def _message(exc: BaseException | None) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def grade(info: ItemInfo, rep: pytest.TestReport, exc: BaseException | None) -> str | None:
+def grade(info: ItemInfo, rep: pytest.TestReport, exc: BaseException | None) -> Outcome | None:
     """Decide the outcome of this phase report (None = this phase decides nothing)."""
     if rep.when == "setup":
         if rep.failed:
@@ -131,11 +146,19 @@ def grade(info: ItemInfo, rep: pytest.TestReport, exc: BaseException | None) -> 
 
 def apply(item: pytest.Item, info: ItemInfo, rep: pytest.TestReport,
           exc: BaseException | None) -> None:
-    """Grade ``rep`` and rewrite it so pytest (exit code, terminal, junitxml) agrees."""
+    """Grade ``rep`` and rewrite it so pytest (exit code, terminal, junitxml) agrees; the
+    teardown report then carries the test's row."""
+    info.duration += float(rep.duration or 0.0)
     outcome = grade(info, rep, exc)
-    if outcome is None:
-        return
-    props: list[tuple[str, str]] = [("outcome", outcome)]
+    if outcome is not None:
+        _apply(info, rep, exc, outcome)
+    if rep.when == "teardown":
+        info.row(item.nodeid).attach(rep)
+        info.checker = None  # the context (client, transcript) is not needed any more
+
+
+def _apply(info: ItemInfo, rep: pytest.TestReport, exc: BaseException | None,
+           outcome: Outcome) -> None:
     message = ""
     if outcome in ("failed", "non-strict", "expected-failure", "info", "error") and exc is not None:
         message = _message(exc)
@@ -170,21 +193,14 @@ def apply(item: pytest.Item, info: ItemInfo, rep: pytest.TestReport,
         outcome in ("expected-failure", "unexpected-pass")
         or (deviation.intermittent and outcome in ("passed", "info"))
     ):
-        props.append(("expectation", deviation.describe()))
+        info.expectation = deviation.describe()
         if deviation.intermittent:
-            props.append(("intermittent", "true"))
+            info.intermittent = True
             rep.a2a_intermittent = True  # type: ignore[attr-defined]
-    if message:
-        props.append(("message", message))
-    checker = info.checker
-    if checker is not None:
-        if checker.observations:
-            props.append(("observations", json.dumps(checker.observations, default=str)))
-        if checker.transcript and outcome != "passed":
-            props.append(("transcript", checker.transcript))
+    if not message and rep.failed and rep.longrepr is not None:
+        message = str(rep.longrepr)[-_LONGREPR_MAX:]
     rep.a2a_outcome = outcome  # type: ignore[attr-defined]
-    item.user_properties.extend(props)
-    rep.user_properties.extend(props)
+    info.merge(outcome, message)
 
 
 def _headline(exc: BaseException | None) -> str:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import html
 import json
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Any
 
+from pytest_a2a.judge.rows import FAILING, LEVEL_ORDER, ResultRow
+from pytest_a2a.reports.header import ReportHeader
 from pytest_a2a.reports.json_report import build
 from pytest_a2a.reports.terminal import COLUMNS
-
-if TYPE_CHECKING:
-    from pytest_a2a.run.session import A2ARun
 
 _CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#1d2430;background:#f6f7f9}
@@ -62,8 +62,7 @@ _JS = """
 })();
 """
 
-_FAILING = ("failed", "error", "unexpected-pass")
-_OPEN = ("failed", "error", "unexpected-pass", "non-strict")
+_OPEN = FAILING | {"non-strict"}  # rows whose details exist even without a message
 
 
 def _e(value: Any) -> str:
@@ -102,7 +101,7 @@ def _row(row: dict[str, Any], reqs: dict[str, Any]) -> str:
     for bug in req.get("bugs", []):
         detail.append(f'<div>see <a href="{_e(bug)}">{_e(bug)}</a></div>')
     summary_text = _e(first[0][:200]) if first else ""
-    cell = (f'<details{" open" if outcome in _FAILING else ""}><summary>{summary_text or "details"}'
+    cell = (f'<details{" open" if outcome in FAILING else ""}><summary>{summary_text or "details"}'
             f"</summary>{''.join(detail)}<div class=\"txt\">{_e(row['nodeid'])}</div></details>"
             if detail or outcome in _OPEN else f'<span class="txt">{_e(row["nodeid"])}</span>')
     case = f" [{_e(row['case'])}]" if row.get("case") else ""
@@ -117,12 +116,12 @@ def _row(row: dict[str, Any], reqs: dict[str, Any]) -> str:
 
 def _filters(data: dict[str, Any]) -> str:
     rows = data["rows"]
+    order = [level or "none" for level in LEVEL_ORDER]
     levels = sorted({r["level"] or "none" for r in rows},
-                    key=lambda v: ("MUST", "SHOULD", "MAY", "INFO", "none").index(v)
-                    if v in ("MUST", "SHOULD", "MAY", "INFO", "none") else 9)
+                    key=lambda v: order.index(v) if v in order else len(order))
     outcomes = [o for o, _ in COLUMNS if any(r["outcome"] == o for r in rows)]
 
-    def boxes(kind: str, values: list[str]) -> str:
+    def boxes(kind: str, values: Sequence[str]) -> str:
         return "".join(
             f'<label><input type="checkbox" data-k="{kind}" value="{_e(v)}" checked> {_e(v)}'
             "</label>" for v in values)
@@ -138,8 +137,9 @@ def _filters(data: dict[str, Any]) -> str:
     )
 
 
-def render(run: A2ARun) -> str:
-    data = build(run)
+def render(rows: Sequence[ResultRow], header: ReportHeader) -> str:
+    """The whole page, from the same document as the JSON report."""
+    data = build(rows, header)
     summ = data["summary"]
     target = data["target"] or {}
     ok = summ["passed"]
@@ -154,7 +154,7 @@ def render(run: A2ARun) -> str:
         f"{_e(data['tool']['name'])} {_e(data['tool']['version'])}, {_e(data['created'])}",
     ]
     reqs = data["requirements"]
-    rows = "".join(_row(r, reqs) for r in data["rows"])
+    body = "".join(_row(r, reqs) for r in data["rows"])
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width\">"
@@ -165,6 +165,6 @@ def render(run: A2ARun) -> str:
         f"{_counts_table(data)}<div>failing requirements: <b>{_e(failing)}</b></div>"
         f"{_filters(data)}"
         '<table id="rows"><thead><tr><th>requirement</th><th>level</th><th>dialect</th>'
-        f"<th>outcome</th><th>time</th><th>details</th></tr></thead><tbody>{rows}</tbody></table>"
+        f"<th>outcome</th><th>time</th><th>details</th></tr></thead><tbody>{body}</tbody></table>"
         f"</main><script>{_JS}</script></body></html>\n"
     )

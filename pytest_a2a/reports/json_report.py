@@ -6,62 +6,61 @@ Documented in docs/reports.md; fields are only ever added, never renamed, within
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Any
 
 from pytest_a2a import __version__
-from pytest_a2a.reports.collector import summary
-
-if TYPE_CHECKING:
-    from pytest_a2a.run.session import A2ARun
+from pytest_a2a.judge.rows import ResultRow, ordered
+from pytest_a2a.reports.header import ReportHeader, TargetInfo
+from pytest_a2a.reports.summary import summary
 
 FORMAT = "pytest-a2a-report/1"
 
 
-def target_info(run: A2ARun) -> dict[str, Any] | None:
-    target = run.target_if_known
+def _target(target: TargetInfo | None) -> dict[str, Any] | None:
     if target is None:
         return None
     return {
         "kind": target.kind,
         "url": target.url,
         "card_url": target.card_url,
-        "implementation": target.name,
-        "declared_dialects": list(target.interfaces),
-        "tested_dialects": list(run.selected()),
-        "script_agent": target.declares_script_agent,
+        "implementation": target.implementation,
+        "declared_dialects": list(target.declared_dialects),
+        "tested_dialects": list(target.tested_dialects),
+        "script_agent": target.script_agent,
     }
 
 
-def build(run: A2ARun) -> dict[str, Any]:
-    rows = run.collector.ordered()
-    opts = run.options
-    registry = run.registry
+def build(rows: Sequence[ResultRow], header: ReportHeader) -> dict[str, Any]:
+    """The report document; also what the HTML report renders."""
+    rows = ordered(rows)
+    opts = header.options
+    reqs = header.requirements
     used = sorted({r.requirement for r in rows if r.requirement})
-    expectations = run.expectations
     return {
         "format": FORMAT,
         "tool": {"name": "pytest-a2a", "version": __version__},
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
-        "target": target_info(run),
+        "target": _target(header.target),
         "options": {
             "strict": opts.strict,
             "timeout": opts.timeout,
             "dialect": opts.dialect,
             "binding": opts.binding,
             "scripted": opts.scripted,
-            "expectations": str(opts.expectations) if opts.expectations else None,
-            "implementation": expectations.implementation if expectations else None,
+            "expectations": opts.expectations,
+            "implementation": opts.implementation,
         },
-        "summary": summary(run),
+        "summary": summary(rows),
         "requirements": {
             rid: {
-                "level": registry[rid].level,
-                "text": registry[rid].text,
-                "spec": registry[rid].spec,
-                "dialects": list(registry[rid].dialects),
-                "bugs": list(registry[rid].bugs),
+                "level": reqs[rid].level,
+                "text": reqs[rid].text,
+                "spec": reqs[rid].spec,
+                "dialects": list(reqs[rid].dialects),
+                "bugs": list(reqs[rid].bugs),
             }
-            for rid in used if rid in registry
+            for rid in used if rid in reqs
         },
         "rows": [row.as_dict() for row in rows],
     }

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Any
 
-from pytest_a2a.reports.collector import LEVEL_ORDER
+from pytest_a2a.judge.rows import Outcome, ResultRow, counts, ordered
+from pytest_a2a.reports.header import ReportHeader
 
-if TYPE_CHECKING:
-    from pytest_a2a.run.session import A2ARun
-
-COLUMNS = (
+#: (outcome, column title) in display order; empty columns are left out
+COLUMNS: tuple[tuple[Outcome, str], ...] = (
     ("passed", "pass"), ("failed", "fail"), ("non-strict", "non-strict"),
     ("unsupported", "unsupported"), ("expected-failure", "expected"),
     ("unexpected-pass", "unexpected-pass"), ("info", "info"), ("skipped", "skipped"),
@@ -18,20 +18,20 @@ COLUMNS = (
 _LIST_MAX = 30
 
 
-def write_summary(run: A2ARun, tr: Any) -> None:
-    rows = run.collector.ordered()
+def write_summary(rows: Sequence[ResultRow], header: ReportHeader, tr: Any) -> None:
+    """Write the section with pytest's terminal reporter ``tr``."""
+    rows = ordered(rows)
     tr.write_sep("=", "a2a conformance")
-    target = run.target_if_known
+    target = header.target
     if target is not None:
-        tr.write_line(f"target: {target.describe()} — {target.name}")
-    counts = run.collector.counts()
+        tr.write_line(f"target: {target.described} — {target.implementation}")
+    table = counts(rows)
     shown = [(key, title) for key, title in COLUMNS
-             if any(c.get(key) for c in counts.values())]
+             if any(cell.get(key) for cell in table.values())]
     width = max([len(t) for _, t in shown] + [5])
     tr.write_line("level   " + " ".join(t.rjust(width) for _, t in shown))
-    for level in sorted(counts, key=lambda lv: LEVEL_ORDER.index(lv) if lv in LEVEL_ORDER else 9):
-        cnt = counts[level]
-        cells = " ".join(str(cnt.get(key, 0)).rjust(width) for key, _ in shown)
+    for level, cell in table.items():
+        cells = " ".join(str(cell.get(key, 0)).rjust(width) for key, _ in shown)
         tr.write_line(f"{(level or '-'):<7} {cells}")
     _listing(tr, "failing requirements", [r for r in rows if r.failing], red=True)
     _listing(tr, "non-strict (SHOULD; fail with --a2a-strict)",
@@ -40,17 +40,16 @@ def write_summary(run: A2ARun, tr: Any) -> None:
              [r for r in rows if r.outcome == "expected-failure"])
     _listing(tr, "intermittent expectations that passed this run (entry stays; see its reason)",
              [r for r in rows if r.intermittent and r.outcome in ("passed", "info")])
-    opts = run.options
-    for label, path in (("json report", opts.report_json), ("html report", opts.report_html)):
+    for label, path in (("json report", header.report_json), ("html report", header.report_html)):
         if path is not None:
             tr.write_line(f"{label}: {path}")
-    process = run.process
-    if process is not None and any(r.failing for r in rows):
-        tr.write_sep("-", f"a2a server log (last lines of {process.log_path})")
-        tr.write_line(process.log_tail())
+    log = header.server_log
+    if log is not None and any(r.failing for r in rows):
+        tr.write_sep("-", f"a2a server log (last lines of {log.path})")
+        tr.write_line(log.tail())
 
 
-def _listing(tr: Any, title: str, rows: list[Any], red: bool = False) -> None:
+def _listing(tr: Any, title: str, rows: list[ResultRow], red: bool = False) -> None:
     if not rows:
         return
     by_req: dict[str, list[str]] = {}

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pytest_a2a.judge.expectations import case_id
-from pytest_a2a.judge.outcomes import ITEM_KEY, ItemInfo, static_properties
+from pytest_a2a.judge.outcomes import ITEM_KEY, ItemInfo
 
 if TYPE_CHECKING:
     from pytest_a2a.judge.context import A2AContext
@@ -69,7 +69,8 @@ def parametrize(run: A2ARun, metafunc: pytest.Metafunc, marker: pytest.Mark | No
 
 
 def prepare_items(run: A2ARun, items: list[pytest.Item]) -> None:
-    """Attach grading info + static junit properties; skip scripted tests the target can't run."""
+    """Attach grading info (its row is reported at teardown); skip scripted tests the target
+    can't run."""
     scripted: tuple[bool, str] | None = None
     expectations = run.expectations
     for item in items:
@@ -83,7 +84,6 @@ def prepare_items(run: A2ARun, items: list[pytest.Item]) -> None:
         if expectations is not None and req is not None:
             info.deviation = expectations.match(req.id, dialect, case)
         item.stash[ITEM_KEY] = info
-        item.user_properties.extend(static_properties(info))
         if item.get_closest_marker("a2a_scripted") is not None:
             if scripted is None:
                 try:
@@ -98,6 +98,7 @@ def prepare_items(run: A2ARun, items: list[pytest.Item]) -> None:
 async def open_context(run: A2ARun, item: pytest.Item, dialect: str) -> AsyncIterator[A2AContext]:
     from pytest_a2a.budget import Budget
     from pytest_a2a.judge.context import A2AContext
+    from pytest_a2a.run.process import rss_bytes
     from pytest_a2a.wire.client import A2AClient
 
     target = run.target()
@@ -105,12 +106,14 @@ async def open_context(run: A2ARun, item: pytest.Item, dialect: str) -> AsyncIte
     budget = Budget(run.options.timeout)
     headers = dict(run.options.headers)
     info = item.stash.get(ITEM_KEY, None)
-    client = A2AClient(url, dialect=dialect, budget=budget, headers=headers)
+    client = A2AClient(url, dialect=dialect, budget=budget, headers=headers,
+                       max_event_bytes=run.options.max_event_bytes)
     async with client:
         ctx = A2AContext(
             client=client, dialect=dialect, url=url, budget=budget,
             requirement=info.requirement if info else None, card=target.card,
-            prompt=run.options.prompt, headers=headers, pid=target.pid, booted=target.booted,
+            prompt=run.options.prompt, headers=headers, pid=target.pid, rss=rss_bytes,
+            booted=target.booted,
         )
         if info is not None:
             info.checker = ctx

@@ -1,7 +1,9 @@
-"""Per-run state of the plugin: options, registry, expectations, target, results.
+"""Per-run state of the plugin: options, registry, expectations, target, result rows.
 
 One ``A2ARun`` lives in ``config.stash``. Everything heavy is loaded on first use, so a run
 that collects no a2a test never reads a requirement file, fetches a card or boots a server.
+Results flow one way: graded rows arrive on their reports (``add_result``) and leave, with
+``report_header()``, to ``pytest_a2a.reports``, which never sees this object.
 """
 
 from __future__ import annotations
@@ -10,12 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from pytest_a2a.judge.rows import ResultRow
 from pytest_a2a.run.options import Options
 
 if TYPE_CHECKING:
     from pytest_a2a.judge.expectations import Expectations
     from pytest_a2a.judge.requirements import Registry
-    from pytest_a2a.reports.collector import Collector
+    from pytest_a2a.reports.header import ReportHeader
     from pytest_a2a.run.process import ServerProcess
     from pytest_a2a.run.target import Embedded, Target
 
@@ -36,7 +39,11 @@ class A2ARun:
         self._selected: dict[str, str] | None = None
         self.process: ServerProcess | None = None
         self._embedded: Embedded | None = None
-        self._collector: Collector | None = None
+        #: one per finished a2a test, in the order they finished (reporting process only)
+        self.rows: list[ResultRow] = []
+        # [helper G: embedded server as a subprocess] set by plugin.py: the run names the
+        # packaged suite or gives a2a options, so an xdist controller boots the server once
+        self.expects_a2a = False
 
     # -- data ---------------------------------------------------------------------------------
     @property
@@ -66,17 +73,41 @@ class A2ARun:
         self._expectations_loaded = True
         return self._expectations
 
-    @property
-    def collector(self) -> Collector:
-        if self._collector is None:
-            from pytest_a2a.reports.collector import Collector
+    # -- results ------------------------------------------------------------------------------
+    def add_result(self, report: pytest.TestReport) -> None:
+        """Keep the row a finished a2a test's (teardown) report carries; others carry none."""
+        row = ResultRow.from_report(report)
+        if row is not None:
+            self.rows.append(row)
 
-            self._collector = Collector()
-        return self._collector
+    def report_header(self) -> ReportHeader:
+        """Everything the reports state besides the rows, as plain data."""
+        from pytest_a2a.reports.header import ReportHeader, RunOptions, ServerLog, TargetInfo
 
-    @property
-    def has_results(self) -> bool:
-        return self._collector is not None and bool(self._collector.rows)
+        opts = self.options
+        target = self._target
+        info = None
+        if target is not None:
+            info = TargetInfo(
+                kind=target.kind, url=target.url, card_url=target.card_url,
+                implementation=target.name, declared_dialects=tuple(target.interfaces),
+                tested_dialects=tuple(self.selected()),
+                script_agent=target.declares_script_agent, described=target.describe(),
+            )
+        expectations = self.expectations
+        process = self.process
+        return ReportHeader(
+            target=info,
+            options=RunOptions(
+                strict=opts.strict, timeout=opts.timeout, dialect=opts.dialect,
+                binding=opts.binding, scripted=opts.scripted,
+                expectations=str(opts.expectations) if opts.expectations else None,
+                implementation=expectations.implementation if expectations else None,
+            ),
+            requirements=self.registry,
+            report_json=opts.report_json, report_html=opts.report_html,
+            server_log=ServerLog(process.log_path, process.log_tail) if process else None,
+        )
 
     # -- target -------------------------------------------------------------------------------
     @property
@@ -88,7 +119,10 @@ class A2ARun:
 
         Failure ends the run at once (exit status 4) with the reason and the server log.
         """
-        if self.is_worker or self.options.target_kind == "embedded":
+        if self.options.replay is not None:  # [helper H] a replay has no server
+            return
+        if self.is_worker or (self.options.target_kind == "embedded"
+                              and not self._shares_embedded()):
             return
         from pytest_a2a.run.process import BootError
         from pytest_a2a.run.target import TargetError
@@ -98,11 +132,22 @@ class A2ARun:
         except (BootError, TargetError) as exc:
             pytest.exit(f"pytest-a2a: target unusable:\n{exc}", returncode=TARGET_EXIT)
 
+    def _shares_embedded(self) -> bool:
+        """[helper G] xdist controller of an a2a run: one embedded server for all workers
+        (booted here, handed over); elsewhere it is booted when a2a tests are collected."""
+        return self.expects_a2a and self.config.pluginmanager.get_plugin("dsession") is not None
+
     def _resolve_external(self) -> Target:
         from pytest_a2a.run import process as _process
         from pytest_a2a.run import target as _target
 
         opts = self.options
+        if opts.target_kind == "embedded":  # [helper G] a subprocess, like --a2a-server-cmd
+            self._embedded = _target.Embedded()
+            self.config.add_cleanup(self._embedded.stop)
+            found = self._embedded.start(opts)
+            self.process = self._embedded.process  # its log, for the reports (stopped above)
+            return found
         if opts.url:
             return _target.resolve_url(opts)
         assert opts.server_cmd
@@ -131,15 +176,11 @@ class A2ARun:
         if self._target_error is not None:
             pytest.fail(self._target_error, pytrace=False)
         from pytest_a2a.run.process import BootError
-        from pytest_a2a.run.target import Embedded, Target, TargetError
+        from pytest_a2a.run.target import Target, TargetError
 
         try:
             if self.workerinput is not None and WORKERINPUT_KEY in self.workerinput:
                 self._target = Target.from_json(self.workerinput[WORKERINPUT_KEY])
-            elif self.options.target_kind == "embedded":
-                self._embedded = Embedded()
-                self.config.add_cleanup(self._embedded.stop)
-                self._target = self._embedded.start(self.options)
             else:
                 self._target = self._resolve_external()
         except (BootError, TargetError) as exc:
@@ -174,9 +215,11 @@ class A2ARun:
         target = self._target
         strict = "strict (SHOULD failures fail)" if opts.strict else "non-strict"
         lines = []
-        if target is None:
-            lines.append("a2a target: embedded reference server (booted when a2a tests are "
-                         "collected)")
+        if opts.replay is not None:  # [helper H]
+            lines.append(f"a2a target: none (--a2a-replay {opts.replay})")
+        elif target is None:
+            lines.append("a2a target: embedded reference server (python -m reference_server "
+                         "--port 0, a subprocess booted when a2a tests are collected)")
         else:
             lines.append(f"a2a target: {target.describe()}")
             lines.append(f"a2a implementation: {target.name}")

@@ -149,3 +149,53 @@ def test_xdist_embedded_target_reported(a2a_project: pytest.Pytester) -> None:
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     data = json.loads((a2a_project.path / "report.json").read_text())
     assert data["target"]["kind"] == "embedded" and len(data["rows"]) == 6
+
+
+def test_row_properties_round_trip() -> None:
+    from pytest_a2a.judge.rows import PROPERTY_KEYS, ResultRow
+
+    full = ResultRow(
+        nodeid="t.py::test_x[v1.0-rest-a]", outcome="expected-failure", requirement="demo.must",
+        level="MUST", spec="R5", dialect="v1.0-rest", case="a", duration=0.25,
+        message="[MUST] demo.must ...", transcript="+0.001s  data: {}",
+        observations={"first-event": "status", "n": [1, 2]}, expectation="REST (see x)",
+        intermittent=True,
+    )
+    props = full.to_properties()
+    assert [k for k, _ in props] == list(PROPERTY_KEYS)
+    assert ResultRow.from_properties(full.nodeid, props, 0.25) == full
+    bare = ResultRow(nodeid="t.py::test_y", outcome="passed")
+    assert bare.to_properties() == [("outcome", "passed")]
+    assert ResultRow.from_properties(bare.nodeid, bare.to_properties()) == bare
+    with pytest.raises(ValueError, match="no a2a outcome"):
+        ResultRow.from_properties("t.py::test_z", [("outcome", "green")])
+
+
+def test_teardown_error_after_failure_is_one_row(a2a_project: pytest.Pytester,
+                                                 target: str) -> None:
+    a2a_project.makepyfile(test_demo=textwrap.dedent("""
+        import pytest
+        pytestmark = pytest.mark.asyncio
+
+        @pytest.fixture
+        def broken_cleanup():
+            yield
+            raise RuntimeError("cleanup broke")
+
+        @pytest.mark.a2a_requirement("demo.must")
+        async def test_must(a2a, broken_cleanup):
+            a2a.fail(expected="a Task first", actual="status(working)")
+    """))
+    result = a2a_project.runpytest(f"--a2a-url={target}", ".", "--a2a-dialect=1.0",
+                                   "--a2a-binding=rest", "--a2a-report-json=report.json",
+                                   "--junitxml=junit.xml")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    (row,) = json.loads((a2a_project.path / "report.json").read_text())["rows"]
+    assert row["outcome"] == "failed" and row["dialect"] == "v1.0-rest"
+    assert "expected: a Task first" in row["message"]
+    assert "(teardown) RuntimeError: cleanup broke" in row["message"]
+    # junitxml writes a second <testcase> for the teardown error; the row is stated once
+    props = [(p.get("name"), p.get("value"))
+             for p in ET.parse(a2a_project.path / "junit.xml").iter("property")]
+    assert [v for k, v in props if k == "outcome"] == ["failed"], props
+    assert [k for k, _ in props].count("message") == 1, props
