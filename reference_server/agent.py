@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 
 from pytest_a2a import script as contract
+from reference_server.answer import ARTIFACT_ID, ARTIFACT_NAME, compose
 from reference_server.broker import End
 from reference_server.emitter import Emitter, TaskEnded
 
@@ -19,10 +20,10 @@ class AgentBug(Exception):
 
 
 async def run_agent(emitter: Emitter, parsed: contract.Script | None, text: str) -> None:
-    """Perform ``parsed`` (``None`` = plain text: echo it), then complete if nothing ended it."""
+    """Perform ``parsed`` (``None`` = plain text: answer it), then complete if nothing ended it."""
     try:
         if parsed is None:
-            await _echo(emitter, text)
+            await _answer(emitter, text)
             return
         for step in parsed.steps:
             if await _perform(emitter, step):
@@ -34,9 +35,18 @@ async def run_agent(emitter: Emitter, parsed: contract.Script | None, text: str)
         await _on_agent_exception(emitter, exc)
 
 
-async def _echo(emitter: Emitter, text: str) -> None:
+async def _answer(emitter: Emitter, prompt: str) -> None:
+    """Plain text: a streamed answer, through the same emitter (so every fault applies)."""
+    answer = compose(prompt)
     await emitter.status("working")
-    await emitter.artifact("echo", f"echo: {text}", append=False, last=True, name="echo")
+    clock = asyncio.get_running_loop()
+    start, last = clock.time(), len(answer.chunks) - 1
+    for i, chunk in enumerate(answer.chunks):
+        # "generating" chunk i: a steady rate (a late wake-up does not delay the rest); a
+        # cancel cancels this asyncio task, so the wait ends at once
+        await asyncio.sleep(max(0.0, start + (i + 1) * answer.pause - clock.time()))
+        name = ARTIFACT_NAME if i == 0 else None
+        await emitter.artifact(ARTIFACT_ID, chunk, append=i > 0, last=i == last, name=name)
     await emitter.status("completed")
 
 

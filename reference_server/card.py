@@ -43,7 +43,8 @@ def agent_card(base: str, options: Options) -> dict[str, Any]:
                 "name": "a2a-conformance/1 script agent",
                 "description": (
                     "Performs the a2a-conformance/1 script in the first text part of the "
-                    "message; plain text is echoed back."
+                    "message; plain text gets a streamed answer (a number in it: its length in "
+                    "words)."
                 ),
                 "tags": ["conformance", "testing"],
                 "examples": [

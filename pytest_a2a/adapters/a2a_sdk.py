@@ -2,7 +2,8 @@
 
 The whole adapter is an ordinary :class:`AgentExecutor`: it reads the script from the user
 message and performs each step with the SDK's public helpers (``TaskUpdater``,
-``new_task_from_user_message``, ``new_text_message``). Everything else -- task store, event
+``new_task_from_user_message``, ``new_text_message``); plain text gets an LLM-like streamed
+answer (``_answer``) as appended ``add_artifact`` chunks. Everything else -- task store, event
 queues, SSE framing, the three wire dialects -- is the SDK's, so the suite judges the SDK.
 
 Run it::
@@ -46,7 +47,7 @@ from a2a.types import (
 from starlette.applications import Starlette
 
 from pytest_a2a import script
-from pytest_a2a.adapters import _serve
+from pytest_a2a.adapters import _answer, _serve
 
 # Script states (v0.3 spelling) -> SDK enum.
 STATES: dict[str, TaskState] = {
@@ -81,11 +82,8 @@ class ConformanceExecutor(AgentExecutor):
             updater = await self._task(context, event_queue)
             await updater.reject(updater.new_agent_message([new_text_part(str(exc))]))
             return
-        if parsed is None:  # plain text: a short echo
-            updater = await self._task(context, event_queue)
-            await updater.start_work()
-            await updater.add_artifact([new_text_part(f"echo: {text}")], name="echo")
-            await updater.complete()
+        if parsed is None:  # plain text: an LLM-like streamed answer
+            await self._answer(text, await self._task(context, event_queue))
             return
         if parsed.is_reply:
             reply = parsed.steps[0]
@@ -118,6 +116,24 @@ class ConformanceExecutor(AgentExecutor):
             await event_queue.enqueue_event(new_task_from_user_message(context.message))
         assert context.task_id is not None and context.context_id is not None
         return TaskUpdater(event_queue, context.task_id, context.context_id)
+
+    @staticmethod
+    async def _answer(prompt: str, updater: TaskUpdater) -> None:
+        """Working, the answer's chunks as one appended artifact, completed (a cancel arrives
+        as CancelledError of the wait between chunks)."""
+        answer = _answer.compose(prompt)
+        await updater.start_work()
+        last = len(answer.chunks) - 1
+        clock = asyncio.get_running_loop().time
+        async for i, chunk in _answer.schedule(answer, asyncio.sleep, clock):
+            await updater.add_artifact(
+                [new_text_part(chunk)],
+                artifact_id=_answer.ARTIFACT_ID,
+                name=_answer.ARTIFACT_NAME if i == 0 else None,
+                append=i > 0,
+                last_chunk=i == last,
+            )
+        await updater.complete()
 
     @staticmethod
     async def _run(parsed: script.Script, updater: TaskUpdater) -> None:

@@ -4,7 +4,8 @@ fasta2a splits a server into ``Storage`` (task records), ``Broker`` (schedules r
 operations to workers, owns the event bus that feeds SSE streams) and a ``Worker`` you write.
 This adapter is that worker: ``run_task`` performs the script with ``publish_status`` /
 ``publish_artifact`` (what streams see) and ``storage.update_task`` (what ``tasks/get`` sees),
-on the in-memory storage and broker.
+on the in-memory storage and broker. Plain text gets an LLM-like streamed answer
+(``_answer``): the same calls, one appended artifact chunk at a time.
 
 fasta2a speaks one JSON-RPC endpoint at ``/``: A2A 1.0 method names (``SendStreamingMessage``)
 with 1.0 enums, and its own historical names (``message/stream``) with lowercase enums but
@@ -37,7 +38,7 @@ from fasta2a.schema import (
 from fasta2a.storage import InMemoryStorage
 
 from pytest_a2a import script
-from pytest_a2a.adapters import _serve
+from pytest_a2a.adapters import _answer, _serve
 
 SKILL = Skill(
     id="a2a-conformance",
@@ -75,10 +76,8 @@ class ConformanceWorker(Worker[list[Message]]):
             await self._status(task_id, context_id, "rejected", str(exc), end=True)
             return
         try:
-            if parsed is None:  # plain text: a short echo
-                await self._status(task_id, context_id, "working")
-                await self._artifacts(task_id, context_id, script.Artifact("echo", f"echo: {text}"))
-                await self._status(task_id, context_id, "completed", end=True)
+            if parsed is None:  # plain text: an LLM-like streamed answer
+                await self._answer(task_id, context_id, text)
                 return
             await self._run(task_id, context_id, parsed)
         except _Canceled:
@@ -99,6 +98,27 @@ class ConformanceWorker(Worker[list[Message]]):
 
     def build_artifacts(self, result: Any) -> list[Artifact]:
         return [Artifact(artifact_id=str(uuid.uuid4()), parts=[Part(text=str(result))])]
+
+    async def _answer(self, task_id: str, context_id: str, prompt: str) -> None:
+        """Working, the answer's chunks as one appended artifact, completed; a cancel ends the
+        wait between chunks (fasta2a does not cancel ``run_task`` itself)."""
+        answer = _answer.compose(prompt)
+        canceled = self._cancels[task_id]
+
+        async def wait(seconds: float) -> None:
+            with anyio.move_on_after(seconds):
+                await canceled.wait()
+            if canceled.is_set():
+                raise _Canceled
+
+        await self._status(task_id, context_id, "working")
+        last = len(answer.chunks) - 1
+        async for i, chunk in _answer.schedule(answer, wait, anyio.current_time):
+            name = _answer.ARTIFACT_NAME if i == 0 else None
+            step = script.Artifact(_answer.ARTIFACT_ID, chunk, i > 0, i == last, name)
+            await self._artifacts(task_id, context_id, step)
+        await wait(0)  # a cancel during the last chunk: the stored canceled must stay
+        await self._status(task_id, context_id, "completed", end=True)
 
     async def _run(self, task_id: str, context_id: str, parsed: script.Script) -> None:
         state: TaskState = "working"
@@ -178,6 +198,8 @@ class ConformanceWorker(Worker[list[Message]]):
             stored[-1]["parts"].append(Part(text=step.text))
         else:
             stored_artifact = Artifact(artifact_id=step.id, parts=[Part(text=step.text)])
+            if step.name is not None:
+                stored_artifact["name"] = step.name  # GetTask names it as the stream did
             await self.storage.update_task(
                 task_id, task["status"]["state"], new_artifacts=[stored_artifact]
             )

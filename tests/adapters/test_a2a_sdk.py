@@ -16,10 +16,11 @@ import pytest
 import pytest_asyncio
 
 from pytest_a2a import script
+from pytest_a2a.adapters import _answer
 
 from ._wire import Dialect, call, open_stream, summary
 from .conftest import Server
-from .test_contract import TIMEOUT, check_task_stream, run, statuses
+from .test_contract import LONG, TIMEOUT, artifacts, check_task_stream, run, statuses
 
 pytestmark = pytest.mark.asyncio
 ALL = ["v1.0-jsonrpc", "v1.0-rest", "v0.3-jsonrpc"]
@@ -59,6 +60,32 @@ async def test_cancel_ends_wait_cancel(client: httpx.AsyncClient, dialect: Diale
     assert dialect.task_of(res)["status"]["state"] in ("canceled", "TASK_STATE_CANCELED")
     updates = check_task_stream(s)
     assert [st for st, _ in statuses(updates)] == ["working", "canceled"]
+
+
+async def test_cancel_mid_plain_answer(client: httpx.AsyncClient, dialect: Dialect) -> None:
+    """The plain-text answer is cancelable between chunks: canceled at once, nothing after."""
+    async with open_stream(client, dialect, text=LONG) as s:
+        ev = await s.until(lambda e: e.kind == "artifact", TIMEOUT)
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        resp = await asyncio.wait_for(
+            call(client, dialect, "cancel", task_id=ev.body["taskId"]), TIMEOUT
+        )
+        elapsed = loop.time() - t0
+        await s.rest(TIMEOUT)
+    res, err = dialect.result(resp)
+    assert err is None and res is not None and elapsed < 1.0, (err, elapsed)
+    assert dialect.task_of(res)["status"]["state"] in ("canceled", "TASK_STATE_CANCELED")
+    updates = check_task_stream(s)
+    assert [st for st, _ in statuses(updates)] == ["working", "canceled"]
+    streamed = artifacts(updates)
+    assert 0 < len(streamed) < len(_answer.compose(LONG).chunks) and not streamed[-1][3]
+    got, err = dialect.result(await call(client, dialect, "get", task_id=ev.body["taskId"]))
+    assert err is None and got is not None
+    task = dialect.task_of(got)
+    assert task["status"]["state"] in ("canceled", "TASK_STATE_CANCELED")
+    (artifact,) = task["artifacts"]
+    assert "".join(p["text"] for p in artifact["parts"]) == "".join(a[1] for a in streamed)
 
 
 async def test_follow_up_continues_task(client: httpx.AsyncClient, dialect: Dialect) -> None:

@@ -16,6 +16,7 @@ import pytest
 import pytest_asyncio
 
 from pytest_a2a import script
+from pytest_a2a.adapters import _answer
 
 from ._wire import INTERRUPTED, TERMINAL, Dialect, Event, Stream, call, open_stream, summary
 from .conftest import Server
@@ -29,6 +30,8 @@ DECLARED = {
     "fasta2a": {"v1.0-jsonrpc"},
 }
 TARGETS = [(impl, d) for impl, ds in DECLARED.items() for d in sorted(ds)]
+SHORT = "Hello"  # pytest-a2a's default --a2a-prompt
+LONG = "Write a 400-word story about rivers"  # the documented --a2a-long-prompt example
 
 
 @pytest_asyncio.fixture
@@ -138,13 +141,58 @@ async def test_unknown_contract_version_is_rejected(
     assert statuses(check_task_stream(s))[-1][0] == "rejected"
 
 
-async def test_plain_text_is_echoed(
+async def timed(s: Stream) -> dict[int, float]:
+    """Read ``s`` to its end (bounded); event index -> arrival time (loop seconds)."""
+    loop = asyncio.get_running_loop()
+    end, arrivals = loop.time() + TIMEOUT, {}
+    while await s.next(max(0.0, end - loop.time())) is not None:
+        arrivals[len(s.events) - 1] = loop.time()
+    return arrivals
+
+
+def expected_chunks(prompt: str) -> list[tuple[str, str, bool, bool]]:
+    chunks = _answer.compose(prompt).chunks
+    last = len(chunks) - 1
+    return [(_answer.ARTIFACT_ID, c, i > 0, i == last) for i, c in enumerate(chunks)]
+
+
+async def test_plain_text_is_a_quick_streamed_answer(
     client: httpx.AsyncClient, target: tuple[Server, Dialect]
 ) -> None:
-    s = await run(client, target[1], "hello there")
+    dialect = target[1]
+    async with open_stream(client, dialect, text=SHORT) as s:
+        arrivals = await timed(s)
     updates = check_task_stream(s)
     assert [st for st, _ in statuses(updates)] == ["working", "completed"]
-    assert [a[1] for a in artifacts(updates)] == ["echo: hello there"]
+    assert [e.kind for e in updates[1:-1]] == ["artifact"] * (len(updates) - 2)
+    assert artifacts(updates) == expected_chunks(SHORT) and len(updates) - 2 >= 3
+    assert updates[1].body["artifact"].get("name") == _answer.ARTIFACT_NAME
+    working = next(i for i, e in enumerate(s.events) if e.state == "working")
+    assert arrivals[len(s.events) - 1] - arrivals[working] < 0.3  # paced at ~60 ms
+    res, err = dialect.result(await call(client, dialect, "get", task_id=s.events[0].body["id"]))
+    assert err is None and res is not None
+    (artifact,) = dialect.task_of(res)["artifacts"]
+    assert "".join(p["text"] for p in artifact["parts"]) == _answer.compose(SHORT).text
+    assert artifact.get("name") == _answer.ARTIFACT_NAME
+
+
+@pytest.mark.parametrize("impl", sorted(DECLARED))
+async def test_long_plain_text_streams_for_seconds(
+    request: pytest.FixtureRequest, client: httpx.AsyncClient, impl: str
+) -> None:
+    """One dialect per adapter: the pacing is the agent's, not the encoding's."""
+    server: Server = request.getfixturevalue(FIXTURE[impl])
+    async with open_stream(client, server.dialects["v1.0-jsonrpc"], text=LONG) as s:
+        arrivals = await timed(s)
+    updates = check_task_stream(s)
+    assert artifacts(updates) == expected_chunks(LONG)
+    chunks = [i for i, e in enumerate(s.events) if e.kind == "artifact"]
+    working = next(i for i, e in enumerate(s.events) if e.state == "working")
+    span = arrivals[len(s.events) - 1] - arrivals[working]
+    assert 1.0 <= span <= 3.0, f"answer took {span:.2f} s"
+    first, middle, last = (arrivals[chunks[k]] for k in (0, len(chunks) // 2, -1))
+    assert first - arrivals[working] < span / 4 and last - first > span / 2
+    assert first + span / 5 < middle < last - span / 5  # delivered as produced
 
 
 async def test_open_script_is_completed(

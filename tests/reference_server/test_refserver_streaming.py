@@ -39,13 +39,6 @@ async def test_scripted_stream_order_and_close(wire: Wire) -> None:
     assert got["artifacts"][0]["parts"][0]["text"] == "hello world"
 
 
-async def test_plain_text_is_echoed(wire: Wire) -> None:
-    res = await wire.collect(text="ping")
-    assert res.kinds() == ["task", "status", "artifact", "status"]
-    assert res.states()[-1] == "completed" and res.closed
-    assert res.events[2].body["artifact"]["parts"][0]["text"] == "echo: ping"
-
-
 async def test_reply_script_is_one_message(wire: Wire) -> None:
     res = await wire.run({"reply": "hi there"})
     assert res.kinds() == ["message"] and res.closed
