@@ -11,7 +11,6 @@ and ``preferredTransport`` ``JSONRPC`` (absent = JSONRPC, the v0.3 default), or 
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,8 +18,6 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
-
-from pytest_a2a.budget import Budget
 
 CARD_PATH = "/.well-known/agent-card.json"
 LEGACY_CARD_PATH = "/.well-known/agent.json"  # v0.2 and earlier
@@ -148,41 +145,11 @@ def _parse_answer(url: str, status: int, body: bytes, tried: list[str]) -> CardI
     return parse_card(doc, url)
 
 
-async def fetch_card(
-    url: str,
-    *,
-    headers: Mapping[str, str] | None = None,
-    budget: Budget | None = None,
-    http: httpx.AsyncClient | None = None,
-) -> CardInfo:
-    """Fetch and parse the card of ``url`` (base URL or card URL); bounded by ``budget.call``."""
-    limit = (budget or Budget()).call
-    tried: list[str] = []
-    own = http is None
-    client = http or httpx.AsyncClient(timeout=httpx.Timeout(limit), headers=dict(headers or {}))
-    try:
-        async with asyncio.timeout(limit):
-            for candidate in card_urls(url):
-                try:
-                    resp = await client.get(candidate, headers=dict(headers or {}))
-                except httpx.HTTPError as exc:
-                    raise CardError(f"{candidate}: {type(exc).__name__}: {exc}") from None
-                info = _parse_answer(candidate, resp.status_code, resp.content[:MAX_CARD_BYTES],
-                                     tried)
-                if info is not None:
-                    return info
-    except TimeoutError:
-        raise CardError(f"{url}: no agent card within {limit:.2f}s") from None
-    finally:
-        if own:
-            await client.aclose()
-    raise CardError("no agent card found (" + "; ".join(tried) + ")")
-
-
 def discover_sync(
     url: str, *, headers: Mapping[str, str] | None = None, timeout: float = 5.0
 ) -> CardInfo:
-    """Blocking twin of :func:`fetch_card` for the plugin's session setup (no event loop)."""
+    """Fetch and parse the card of ``url`` (base URL or card URL), blocking: the plugin's
+    session setup has no event loop. Each request is bounded by ``timeout``."""
     tried: list[str] = []
     with httpx.Client(timeout=httpx.Timeout(timeout), headers=dict(headers or {})) as client:
         for candidate in card_urls(url):

@@ -17,8 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pytest_a2a.wire.sse import SSEEvent
 
-TERMINAL_STATES = frozenset({"completed", "failed", "canceled", "rejected"})
-INTERRUPTED_STATES = frozenset({"input-required", "auth-required"})
+# The judge's own copy: pytest_a2a.script has the agents' copy, and judge and judged share no code
+# that could make them agree on a mistake.
+TERMINAL_STATES: frozenset[str] = frozenset({"completed", "failed", "canceled", "rejected"})
+INTERRUPTED_STATES: frozenset[str] = frozenset({"input-required", "auth-required"})
 
 EventKind = Literal["task", "message", "status", "artifact", "error", "invalid"]
 
@@ -105,7 +107,7 @@ class RpcError(_Model):
     reason: str | None = None  # REST google.rpc.ErrorInfo reason, e.g. TASK_NOT_FOUND
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class DecodedPayload:
     """What a dialect decoder makes of one JSON payload (before stream bookkeeping)."""
 
@@ -120,27 +122,24 @@ class DecodedPayload:
     problems: list[str] = field(default_factory=list)
 
 
-@dataclass(eq=False)
-class StreamEvent:
-    """One SSE event of a stream, decoded and normalized.
+@dataclass(eq=False, kw_only=True)
+class StreamEvent(DecodedPayload):
+    """One SSE event of a stream: the decoded payload plus where and when it arrived.
 
+    The stream creates it and the dialect decodes straight into it (no field-by-field copy).
     ``schema_errors`` validates the payload against the dialect's own schema on first access
     (a burst of 20,000 events is not validated unless a scenario asks).
     """
 
-    kind: EventKind
     index: int
     t: float
     raw: SSEEvent
     dialect: str
-    task: Task | None = None
-    message: Message | None = None
-    status_update: StatusUpdate | None = None
-    artifact_update: ArtifactUpdate | None = None
-    error: RpcError | None = None
-    rpc_id: Any = None
-    has_rpc_id: bool = False
-    reason: str = ""  # why the event is ``invalid`` (or decoding notes)
+
+    @property
+    def reason(self) -> str:
+        """Why the event is ``invalid`` (or decoding notes); empty when it decoded cleanly."""
+        return "; ".join(self.problems)
 
     @property
     def payload(self) -> Any:

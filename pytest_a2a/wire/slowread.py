@@ -5,8 +5,8 @@ socket whose receive buffer is shrunk (``SO_RCVBUF``, set *before* connect so th
 small from the handshake on), speaks HTTP/1.1 itself (incl. chunked transfer decoding), and reads
 ``read_bytes`` every ``pause`` seconds, so the server's writes really block.
 :meth:`SlowStream.pace` speeds it up (or slows it down) mid-stream. The consumer side --
-``next_event``, ``collect`` and the :class:`~pytest_a2a.wire.client.StreamResult` -- is the same as
-for every other stream.
+``next_event``, ``collect`` and the :class:`~pytest_a2a.wire.results.StreamResult` -- is the same
+as for every other stream (:class:`~pytest_a2a.wire.stream.EventStream`).
 """
 
 from __future__ import annotations
@@ -22,12 +22,12 @@ from urllib.parse import urlsplit
 import httpx
 
 from pytest_a2a.budget import Budget
-from pytest_a2a.wire.client import EventStream, is_json_type
 from pytest_a2a.wire.dialects import Dialect, get_dialect
+from pytest_a2a.wire.media import is_json_type
 from pytest_a2a.wire.sse import DEFAULT_MAX_EVENT_BYTES
+from pytest_a2a.wire.stream import MAX_ERROR_BODY, EventStream
 
 MAX_HEAD = 64 * 1024
-MAX_ERROR_BODY = 1024 * 1024
 
 
 class ChunkedDecoder:

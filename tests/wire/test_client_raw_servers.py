@@ -9,8 +9,10 @@ import time
 import pytest
 
 from pytest_a2a.budget import Budget
-from pytest_a2a.wire.client import A2AClient, gather_bounded
+from pytest_a2a.wire.client import A2AClient
+from pytest_a2a.wire.gather import gather_bounded
 from tests.wire.helpers import (
+    Handler,
     Request,
     chunk,
     encode_events,
@@ -30,7 +32,7 @@ def _client(url: str, dialect: str = "v1.0-jsonrpc", budget: Budget = SMALL) -> 
     return A2AClient(base, dialect, budget)
 
 
-def _legit(eol: bytes = b"\n", size: int = 0, chunked: bool = False, **kw: bool):
+def _legit(eol: bytes = b"\n", size: int = 0, chunked: bool = False, **kw: bool) -> Handler:
     async def handler(req: Request, w: asyncio.StreamWriter) -> None:
         dialect = "v1.0-rest" if req.path.startswith("/message") else (
             "v1.0-jsonrpc" if req.headers.get("a2a-version") else "v0.3-jsonrpc")

@@ -15,8 +15,9 @@ import pytest
 import reference_server
 from pytest_a2a import script
 from pytest_a2a.budget import Budget
-from pytest_a2a.wire.card import fetch_card
-from pytest_a2a.wire.client import A2AClient, gather_bounded
+from pytest_a2a.wire.card import discover_sync
+from pytest_a2a.wire.client import A2AClient
+from pytest_a2a.wire.gather import gather_bounded
 from tests.wire.helpers import DIALECTS
 
 pytestmark = pytest.mark.asyncio
@@ -33,24 +34,24 @@ def ref() -> Iterator[reference_server.RunningServer]:
         yield server
 
 
-async def _client(url: str, dialect: str, **kw: object) -> A2AClient:
-    info = await fetch_card(url, budget=BUDGET)
+def _client(url: str, dialect: str, **kw: object) -> A2AClient:
+    info = discover_sync(url, timeout=BUDGET.call)
     return A2AClient(info.interfaces[dialect], dialect, BUDGET, **kw)  # type: ignore[arg-type]
 
 
 async def test_card_discovery(ref: reference_server.RunningServer) -> None:
-    info = await fetch_card(ref.url, budget=BUDGET)
+    info = discover_sync(ref.url, timeout=BUDGET.call)
     assert set(info.dialects) == set(DIALECTS)
     assert info.interfaces["v1.0-rest"] == ref.url
     assert info.interfaces["v1.0-jsonrpc"] == info.interfaces["v0.3-jsonrpc"] == ref.url + "/"
     assert info.declares_conformance_skill and info.streaming is True
     assert info.implementation.startswith("pytest-a2a reference server")
-    same = await fetch_card(ref.url + "/.well-known/agent-card.json", budget=BUDGET)
+    same = discover_sync(ref.url + "/.well-known/agent-card.json", timeout=BUDGET.call)
     assert same.interfaces == info.interfaces
 
 
 async def test_stream_all_calls(ref: reference_server.RunningServer, dialect: str) -> None:
-    async with await _client(ref.url, dialect) as c:
+    async with _client(ref.url, dialect) as c:
         res = await c.stream_collect(script.build(STEPS))
         assert res.end == "closed", res.excerpt()
         assert res.kinds()[0] == "task" and res.reached_terminal(), res.describe()
@@ -87,7 +88,7 @@ async def test_stream_all_calls(ref: reference_server.RunningServer, dialect: st
 
 async def test_resubscribe_and_cancel_mid_stream(ref: reference_server.RunningServer,
                                                  dialect: str) -> None:
-    async with await _client(ref.url, dialect) as c:
+    async with _client(ref.url, dialect) as c:
         text = script.build([{"status": "working"}, {"wait_cancel": 10}])
         async with c.stream(text) as s:
             first = await s.events_until(lambda ev: ev.state == "working")
@@ -115,7 +116,7 @@ async def test_resubscribe_and_cancel_mid_stream(ref: reference_server.RunningSe
 
 
 async def test_raw_error_requests(ref: reference_server.RunningServer) -> None:
-    async with await _client(ref.url, "v1.0-jsonrpc") as c:
+    async with _client(ref.url, "v1.0-jsonrpc") as c:
         r = await c.raw(body=b"{not json")
         assert r.error is not None and r.error.code == -32700 and r.response_id is None
         r = await c.jsonrpc("NoSuchMethod", {})
@@ -125,13 +126,13 @@ async def test_raw_error_requests(ref: reference_server.RunningServer) -> None:
         r = await c.raw(json_body={"jsonrpc": "2.0", "id": 1, "method": "GetTask",
                                    "params": {"id": "x"}}, headers={"A2A-Version": "9.9"})
         assert r.error is not None and r.error.code == -32009, r.describe()
-    async with await _client(ref.url, "v1.0-rest") as c:
+    async with _client(ref.url, "v1.0-rest") as c:
         r = await c.raw("GET", "/tasks/nope")
         assert r.error is not None and (r.error.code, r.error.reason) == (-32001, "TASK_NOT_FOUND")
 
 
 async def test_many_concurrent_streams(ref: reference_server.RunningServer) -> None:
-    async with await _client(ref.url, "v1.0-rest") as c:
+    async with _client(ref.url, "v1.0-rest") as c:
         text = script.build([{"status": "working"}, {"sleep": 0.2}, {"status": "completed"}])
         out = await gather_bounded([c.stream_collect(text) for _ in range(200)], 20.0)
     bad = [r for r in out if isinstance(r, BaseException) or r.end != "closed"]
@@ -140,7 +141,7 @@ async def test_many_concurrent_streams(ref: reference_server.RunningServer) -> N
 
 
 async def test_burst_and_slow_reader(ref: reference_server.RunningServer, dialect: str) -> None:
-    async with await _client(ref.url, dialect) as c:
+    async with _client(ref.url, dialect) as c:
         text = script.build([{"burst": {"id": "b", "count": 3000, "bytes": 300}}])
         async with c.slow_stream(text, rcvbuf=4096, read_bytes=1024, pause=0.02) as s:
             firsts = [await s.next_event() for _ in range(3)]
@@ -166,7 +167,7 @@ def _variant_server(variant: str) -> reference_server.RunningServer:
                                      "unknown-members", "tiny-chunks", "final-task"])
 async def test_legal_variants_are_accepted(variant: str, dialect: str) -> None:
     with _variant_server(variant) as srv:
-        async with await _client(srv.url, dialect) as c:
+        async with _client(srv.url, dialect) as c:
             res = await c.stream_collect(script.build(STEPS))
     assert res.end == "closed", res.excerpt()
     assert res.kinds()[0] == "task" and res.reached_terminal(), res.describe()
@@ -187,10 +188,10 @@ async def test_legal_variants_are_accepted(variant: str, dialect: str) -> None:
 
 async def test_variant_interrupted_stays_open(dialect: str) -> None:
     with _variant_server("interrupted-stays-open") as srv:
-        async with await _client(srv.url, dialect) as c:
+        async with _client(srv.url, dialect) as c:
             res = await c.stream_collect(script.build([{"status": "input-required"}]))
         with reference_server.start() as plain:
-            async with await _client(plain.url, dialect) as c:
+            async with _client(plain.url, dialect) as c:
                 closed = await c.stream_collect(script.build([{"status": "input-required"}]))
     assert res.end == "open-after-terminal" and "interrupted state input-required" in res.end_reason
     assert res.end_t < BUDGET.close_grace + 1.0
@@ -199,7 +200,7 @@ async def test_variant_interrupted_stays_open(dialect: str) -> None:
 
 async def test_variant_sse_errors(dialect: str) -> None:
     with _variant_server("sse-errors") as srv:
-        async with await _client(srv.url, dialect) as c:
+        async with _client(srv.url, dialect) as c:
             res = await c.resubscribe_collect("no-such-task")
     assert res.rpc_error is not None and res.rpc_error.code == -32001, res.describe()
     if res.error is None:  # it came as an SSE event
@@ -208,9 +209,9 @@ async def test_variant_sse_errors(dialect: str) -> None:
 
 async def test_variant_no_streaming(dialect: str) -> None:
     with _variant_server("no-streaming") as srv:
-        info = await fetch_card(srv.url, budget=BUDGET)
+        info = discover_sync(srv.url, timeout=BUDGET.call)
         assert info.streaming is False
-        async with await _client(srv.url, dialect) as c:
+        async with _client(srv.url, dialect) as c:
             res = await c.stream_collect(script.build(STEPS))
     assert res.rpc_error is not None and res.rpc_error.code == -32004, res.describe()
 
@@ -220,7 +221,7 @@ async def test_variant_no_streaming(dialect: str) -> None:
 
 async def test_fault_no_close_after_terminal_is_bounded() -> None:
     with reference_server.start(faults=["no-close-after-terminal"]) as srv:
-        async with await _client(srv.url, "v1.0-jsonrpc") as c:
+        async with _client(srv.url, "v1.0-jsonrpc") as c:
             res = await c.stream_collect(script.build(STEPS))
     assert res.end == "open-after-terminal" and "terminal state completed" in res.end_reason
     assert res.end_t < BUDGET.close_grace + 1.0
@@ -228,14 +229,14 @@ async def test_fault_no_close_after_terminal_is_bounded() -> None:
 
 async def test_fault_exception_hangs_is_stalled() -> None:
     with reference_server.start(faults=["exception-hangs"]) as srv:
-        async with await _client(srv.url, "v1.0-rest") as c:
+        async with _client(srv.url, "v1.0-rest") as c:
             res = await c.stream_collect(script.build([{"status": "working"}, {"raise": "x"}]))
     assert res.end == "stalled" and res.end_t < BUDGET.idle + 1.0, res.describe()
 
 
 async def test_fault_wrong_content_type_and_rpc_id(dialect: str) -> None:
     with reference_server.start(faults=["wrong-content-type", "rpc-id-mismatch"]) as srv:
-        async with await _client(srv.url, dialect) as c:
+        async with _client(srv.url, dialect) as c:
             res = await c.stream_collect(script.build(STEPS))
     assert not res.content_type_ok and res.end == "closed" and res.reached_terminal()
     if dialect != "v1.0-rest":
@@ -244,14 +245,14 @@ async def test_fault_wrong_content_type_and_rpc_id(dialect: str) -> None:
 
 async def test_fault_legacy_enums_decoded_but_flagged() -> None:
     with reference_server.start(faults=["legacy-enums-1.0"]) as srv:
-        async with await _client(srv.url, "v1.0-jsonrpc") as c:
+        async with _client(srv.url, "v1.0-jsonrpc") as c:
             res = await c.stream_collect(script.build(STEPS))
     assert res.reached_terminal() and res.artifact_text("a1") == "hello"
     assert any(ev.schema_errors for ev in res.events)
 
 
 async def test_transcript_excerpt_is_readable(ref: reference_server.RunningServer) -> None:
-    async with await _client(ref.url, "v0.3-jsonrpc") as c:
+    async with _client(ref.url, "v0.3-jsonrpc") as c:
         res = await c.stream_collect(script.build(STEPS))
     text = res.excerpt()
     lines = text.splitlines()

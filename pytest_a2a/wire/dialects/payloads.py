@@ -1,0 +1,215 @@
+"""Lenient decoding of A2A objects (Task, Message, updates) into the normalized model.
+
+Both versions' spellings are accepted (``TASK_STATE_WORKING`` / ``working``, ``kind`` or wrapper
+members); strictness is the schemas' job. Nothing here raises on a hostile payload except
+:func:`as_object`, whose ``ValueError`` the dialect turns into an ``invalid`` event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pytest_a2a.wire.models import (
+    Artifact,
+    ArtifactUpdate,
+    DecodedPayload,
+    EventKind,
+    Message,
+    Part,
+    StatusUpdate,
+    Task,
+    TaskStatus,
+)
+
+WRAPPERS = ("task", "message", "statusUpdate", "artifactUpdate")
+
+
+def norm_state(value: Any) -> str | None:
+    """``TASK_STATE_INPUT_REQUIRED`` / ``input-required`` -> ``input-required``; else verbatim."""
+    if not isinstance(value, str):
+        return None
+    if value.startswith("TASK_STATE_"):
+        return value[11:].lower().replace("_", "-")
+    return value
+
+
+def norm_role(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    if value.startswith("ROLE_"):
+        return value[5:].lower()
+    return value
+
+
+def as_object(value: Any, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ValueError(f"{what} is {type(value).__name__}, expected an object")
+    return value
+
+
+def as_str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def as_bool(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def decode_part(d: Any) -> Part:
+    if not isinstance(d, dict):
+        return Part(kind="unknown")
+    raw_file = d.get("file")
+    file: dict[str, Any] = raw_file if isinstance(raw_file, dict) else {}
+    if "text" in d:
+        kind = "text"
+    elif "data" in d:
+        kind = "data"
+    elif "url" in d or "raw" in d or file:
+        kind = "file"
+    else:
+        kind = as_str(d.get("kind")) or "unknown"
+    return Part(
+        kind=kind,
+        text=as_str(d.get("text")),
+        data=d.get("data"),
+        url=as_str(d.get("url")) or as_str(file.get("uri")),
+        raw=as_str(d.get("raw")) or as_str(file.get("bytes")),
+        filename=as_str(d.get("filename")) or as_str(file.get("name")),
+        media_type=as_str(d.get("mediaType")) or as_str(file.get("mimeType")),
+    )
+
+
+def decode_message(d: Any) -> Message:
+    d = as_object(d, "message")
+    return Message(
+        message_id=as_str(d.get("messageId")),
+        role=norm_role(d.get("role")),
+        parts=[decode_part(p) for p in as_list(d.get("parts"))],
+        task_id=as_str(d.get("taskId")),
+        context_id=as_str(d.get("contextId")),
+    )
+
+
+def decode_status(d: Any) -> TaskStatus:
+    d = as_object(d, "status")
+    msg = d.get("message")
+    return TaskStatus(
+        state=norm_state(d.get("state")),
+        message=decode_message(msg) if isinstance(msg, dict) else None,
+        timestamp=as_str(d.get("timestamp")),
+    )
+
+
+def decode_artifact(d: Any) -> Artifact:
+    d = as_object(d, "artifact")
+    return Artifact(
+        artifact_id=as_str(d.get("artifactId")),
+        name=as_str(d.get("name")),
+        description=as_str(d.get("description")),
+        parts=[decode_part(p) for p in as_list(d.get("parts"))],
+    )
+
+
+def decode_task(d: Any) -> Task:
+    d = as_object(d, "task")
+    return Task(
+        id=as_str(d.get("id")),
+        context_id=as_str(d.get("contextId")),
+        status=decode_status(d.get("status") if isinstance(d.get("status"), dict) else {}),
+        artifacts=[decode_artifact(a) for a in as_list(d.get("artifacts")) if isinstance(a, dict)],
+        history=[decode_message(m) for m in as_list(d.get("history")) if isinstance(m, dict)],
+    )
+
+
+def decode_status_update(d: Any) -> StatusUpdate:
+    d = as_object(d, "statusUpdate")
+    return StatusUpdate(
+        task_id=as_str(d.get("taskId")),
+        context_id=as_str(d.get("contextId")),
+        status=decode_status(d.get("status") if isinstance(d.get("status"), dict) else {}),
+        final=as_bool(d.get("final")),
+    )
+
+
+def decode_artifact_update(d: Any) -> ArtifactUpdate:
+    d = as_object(d, "artifactUpdate")
+    art = d.get("artifact")
+    return ArtifactUpdate(
+        task_id=as_str(d.get("taskId")),
+        context_id=as_str(d.get("contextId")),
+        artifact=decode_artifact(art) if isinstance(art, dict) else Artifact(),
+        append=as_bool(d.get("append")),
+        last_chunk=as_bool(d.get("lastChunk")),
+    )
+
+
+_Decoder = tuple[EventKind, Callable[[Any], Any]]
+_KIND_DECODERS: dict[str, _Decoder] = {
+    "task": ("task", decode_task),
+    "message": ("message", decode_message),
+    "status-update": ("status", decode_status_update),
+    "artifact-update": ("artifact", decode_artifact_update),
+}
+_WRAPPER_DECODERS: dict[str, _Decoder] = {
+    "task": ("task", decode_task),
+    "message": ("message", decode_message),
+    "statusUpdate": ("status", decode_status_update),
+    "artifactUpdate": ("artifact", decode_artifact_update),
+}
+
+
+def fill(out: DecodedPayload, kind: EventKind, obj: Any) -> DecodedPayload:
+    """Put ``obj`` in the member of ``out`` that ``kind`` names."""
+    out.kind = kind
+    if kind == "task":
+        out.task = obj
+    elif kind == "message":
+        out.message = obj
+    elif kind == "status":
+        out.status_update = obj
+    elif kind == "artifact":
+        out.artifact_update = obj
+    return out
+
+
+def decode_stream_response(obj: Any, out: DecodedPayload, prefer_kind: bool) -> DecodedPayload:
+    """A 1.0 StreamResponse (one wrapper member) or a 0.3 ``kind`` object, whichever it is."""
+    if not isinstance(obj, dict):
+        out.kind = "invalid"
+        out.problems.append(f"result is {type(obj).__name__}, expected an object")
+        return out
+    wrappers = [k for k in WRAPPERS if k in obj]
+    kind = obj.get("kind")
+    by_kind = isinstance(kind, str) and kind in _KIND_DECODERS
+    if by_kind and (prefer_kind or not wrappers):
+        name, fn = _KIND_DECODERS[str(kind)]
+        return fill(out, name, fn(obj))
+    if len(wrappers) == 1:
+        name, fn = _WRAPPER_DECODERS[wrappers[0]]
+        return fill(out, name, fn(obj[wrappers[0]]))
+    if len(wrappers) > 1:
+        out.kind = "invalid"
+        out.problems.append(f"StreamResponse carries {len(wrappers)} payloads: {wrappers}")
+        return out
+    # No discriminator at all: infer from the shape, and say so.
+    if "artifact" in obj and "taskId" in obj:
+        guess = "artifact-update"
+    elif "status" in obj and "taskId" in obj:
+        guess = "status-update"
+    elif "status" in obj and "id" in obj:
+        guess = "task"
+    elif "messageId" in obj or ("role" in obj and "parts" in obj):
+        guess = "message"
+    else:
+        out.kind = "invalid"
+        members = sorted(obj)[:8]
+        out.problems.append(f"unrecognized event object (members {members}; kind={kind!r})")
+        return out
+    out.problems.append(f"no kind/wrapper member; shape looks like {guess}")
+    name, fn = _KIND_DECODERS[guess]
+    return fill(out, name, fn(obj))
