@@ -19,6 +19,15 @@ BINDING_CHOICES = ("auto", "jsonrpc", "rest")
 SCRIPTED_CHOICES = ("auto", "yes", "no")
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_PROMPT = "Hello"
+#: The embedded reference server's plain-text agent streams a 400-word answer for ~2 s. Only
+#: that target gets a default: what keeps any other agent busy is for its user to say.
+DEFAULT_LONG_PROMPT = "Write a 400-word story about rivers"
+#: same value as pytest_a2a.wire.sse.DEFAULT_MAX_EVENT_BYTES (this module imports no wire code)
+DEFAULT_MAX_EVENT_BYTES = 4 * 1024 * 1024
+MAX_EVENT_BYTES_RANGE = (1024, 1024 * 1024 * 1024)
+_SIZE_UNITS = {"": 1, "k": 1024, "kib": 1024, "m": 1024**2, "mib": 1024**2, "g": 1024**3,
+               "gib": 1024**3}
+DEFAULT_RECORD_CAP = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -59,6 +68,17 @@ SPECS: tuple[_Spec, ...] = (
           choices=SCRIPTED_CHOICES),
     _Spec("a2a_prompt", f"message text for black-box scenarios (default {DEFAULT_PROMPT!r})",
           metavar="TEXT"),
+    _Spec("a2a_long_prompt", "message that keeps the agent busy streaming for a few seconds, "
+          "for black-box re-attach/cancel/delivery/load scenarios (default: none; "
+          f"{DEFAULT_LONG_PROMPT!r} for the embedded reference server)", metavar="TEXT"),
+    _Spec("a2a_max_event_bytes", "largest SSE event or unary answer accepted, e.g. 4194304 or "
+          "16MiB (default 4MiB); a larger one fails its test", metavar="BYTES"),
+    _Spec("a2a_record", "write every exchange of this run under DIR, one a2a-recording/1 file "
+          "per test (docs/recordings.md)", metavar="DIR"),
+    _Spec("a2a_record_cap", "per-exchange cap on recorded body bytes (default "
+          f"{DEFAULT_RECORD_CAP}); the truncation is recorded", metavar="BYTES"),
+    _Spec("a2a_replay", "no server: judge the streams recorded in PATH (a2a-recording/1, HAR "
+          "1.2 or a raw SSE body; a file or a directory)", metavar="PATH"),
 )
 SPEC_BY_NAME = {s.name: s for s in SPECS}
 #: ini-only: extra requirement TOML files (for users' own tests and their requirements).
@@ -79,7 +99,12 @@ class Options:
     report_html: Path | None = None
     scripted: str = "auto"
     prompt: str = DEFAULT_PROMPT
+    long_prompt: str | None = None  # --a2a-long-prompt as given (see ``target_long_prompt``)
+    max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES
     requirement_files: tuple[Path, ...] = ()
+    record: Path | None = None  # --a2a-record DIR
+    record_cap: int = DEFAULT_RECORD_CAP
+    replay: Path | None = None  # --a2a-replay PATH (no server)
     #: names of the options given (command line or ini); empty = plugin stays silent
     given: frozenset[str] = field(default_factory=frozenset)
     #: a target option came from the command line (may redirect collection to the suite)
@@ -92,6 +117,14 @@ class Options:
     @property
     def active(self) -> bool:
         return bool(self.given)
+
+    @property
+    def target_long_prompt(self) -> str | None:
+        """The long prompt scenarios use: the given one, else the embedded server's default."""
+        if self.long_prompt:
+            return self.long_prompt
+        embedded = self.target_kind == "embedded" and self.replay is None
+        return DEFAULT_LONG_PROMPT if embedded else None
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -159,6 +192,21 @@ def _timeout(value: Any) -> float:
     return seconds
 
 
+def _max_event_bytes(value: Any) -> int:
+    """``4194304``, ``512KiB``, ``16MiB``, ``1GiB`` (binary units; k/m/g alike)."""
+    text = str(value).strip().lower().replace(" ", "")
+    digits = text.rstrip("kmgib")
+    unit = _SIZE_UNITS.get(text[len(digits):])
+    low, high = MAX_EVENT_BYTES_RANGE
+    if not digits.isdigit() or unit is None or not low <= int(digits) * unit <= high:
+        raise pytest.UsageError(
+            f"--a2a-max-event-bytes / ini a2a_max_event_bytes: invalid value {value!r}; expected "
+            f"a size from {low} bytes to 1GiB: a number of bytes or a number with KiB, MiB or "
+            "GiB, e.g. 4194304 or 16MiB"
+        )
+    return int(digits) * unit
+
+
 def _url(value: str) -> str:
     text = value.strip()
     if not text.startswith(("http://", "https://")) or len(text) <= len("https://"):
@@ -180,6 +228,25 @@ def _server_cmd(value: str) -> str:
             "'{port}', e.g. \"python -m my_agent --port {port}\""
         )
     return text
+
+
+def _record_cap(value: Any) -> int:
+    text = str(value).strip()
+    if not text.isdigit() or int(text) < 1024:
+        raise pytest.UsageError(
+            f"--a2a-record-cap / ini a2a_record_cap: invalid value {value!r}; expected a "
+            "number of bytes, at least 1024"
+        )
+    return int(text)
+
+
+def _replay_exclusive(values: dict[str, Any]) -> None:
+    clash = [f"--{n.replace('_', '-')}" for n in ("a2a_url", "a2a_server_cmd", "a2a_record")
+             if n in values]
+    if "a2a_replay" in values and clash:
+        raise pytest.UsageError(
+            f"--a2a-replay judges recordings without a server; it excludes {', '.join(clash)}"
+        )
 
 
 def _path(config: pytest.Config, value: str) -> Path:
@@ -207,6 +274,7 @@ def read_options(config: pytest.Config) -> Options:
             "--a2a-url and --a2a-server-cmd are exclusive: give the URL of a running server, "
             "or a command that starts one, not both"
         )
+    _replay_exclusive(values)
     headers = tuple(parse_header(h) for h in values.get("a2a_header") or ())
     strict_raw = values.get("a2a_strict", False)
     req_files = tuple(Path(p) for p in config.getini(REQUIREMENTS_INI) or ())
@@ -229,7 +297,14 @@ def read_options(config: pytest.Config) -> Options:
         report_html=opt_path("a2a_report_html"),
         scripted=_choice(SPEC_BY_NAME["a2a_scripted"], values.get("a2a_scripted", "auto")),
         prompt=str(values.get("a2a_prompt", DEFAULT_PROMPT)),
+        long_prompt=str(values["a2a_long_prompt"]) if values.get("a2a_long_prompt") else None,
+        max_event_bytes=(_max_event_bytes(values["a2a_max_event_bytes"])
+                         if "a2a_max_event_bytes" in values else DEFAULT_MAX_EVENT_BYTES),
         requirement_files=req_files,
+        record=opt_path("a2a_record"),
+        record_cap=(_record_cap(values["a2a_record_cap"]) if "a2a_record_cap" in values
+                    else DEFAULT_RECORD_CAP),
+        replay=opt_path("a2a_replay"),
         given=frozenset(given),
         target_on_cli=target_on_cli,
     )
