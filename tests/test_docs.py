@@ -70,8 +70,8 @@ def test_locate_finds_a_regression_and_refuses_unknown_ids(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     found = _located("cancel.prompt")
-    assert found["scenario"][0].startswith("conformance_tests/test_cancel.py:")
-    assert [f.split()[0] for f in found["fault"]] == ["cancel-slow"]
+    assert any(s.startswith("conformance_tests/test_cancel.py:") for s in found["scenario"])
+    assert {f.split()[0] for f in found["fault"]} == {"cancel-slow"}
     assert "fixtures/transcripts/fasta2a-cancel-blocked.txt" in found["transcript"]
     assert catalog.main(["--id", "cancel.nope"]) == 2
     assert "unknown requirement id 'cancel.nope' (same family: cancel." in capsys.readouterr().err
