@@ -3,25 +3,75 @@
 Servers legally vary line ends (LF, CRLF, CR, even a CR/LF pair split across two TCP chunks),
 send ``: ping`` comments, split ``data`` over several lines, add ``event:``/``id:``/``retry:``
 fields and a leading BOM; a conformance judge must accept all of them, and must keep the raw
-bytes and arrival time of everything it saw so a failure can show the wire. Lines are found with
-one regex scan per chunk (C speed); Python work is per line, never per byte. An event (or an
-unterminated line) larger than ``max_event_bytes`` stops the parser (``oversize``) instead of
-buffering a hostile server's endless line.
+bytes and arrival time of what it saw so a failure can show the wire. Lines are found with one
+regex scan per chunk (C speed); Python work is per line, never per byte.
+
+Memory is bounded on hostile input: an event (or an unterminated line) larger than
+``max_event_bytes`` stops the parser (``oversize``) and frees what it buffered, and an event
+keeps its full ``data`` but only an excerpt of its wire form (``raw``: the first
+:data:`RAW_HEAD` and last :data:`RAW_TAIL` bytes; ``lines``: the first field lines and the last,
+each clipped to :data:`MAX_LINE` characters), so a 4 MiB event is held once, not four times.
+The bound also holds process-wide (:mod:`pytest_a2a.wire.ledger`): all parsers and unary
+answers together hold a few times the maximum in unfinished events, not 100 times it.
 """
 
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass, field
 
+from pytest_a2a.wire.ledger import (
+    DEFAULT_MAX_EVENT_BYTES,
+    LEDGER,
+    MAX_EVENT_OPTION,
+    PROCESS_FACTOR,
+    PROCESS_SHARE_MIN,
+    Share,
+)
+
+__all__ = [
+    "BOM", "DEFAULT_MAX_EVENT_BYTES", "LEDGER", "MAX_EVENT_OPTION", "MAX_LINE", "PROCESS_FACTOR",
+    "PROCESS_SHARE_MIN", "SSEComment", "SSEEvent", "SSEItem", "SSEOversize", "SSEParser", "clip",
+    "parse_all",
+]
+
 BOM = b"\xef\xbb\xbf"
-DEFAULT_MAX_EVENT_BYTES = 4 * 1024 * 1024
+RAW_HEAD = 2048  # wire bytes of an event kept from its start ...
+RAW_TAIL = 256  # ... and from its end (a smaller event is kept whole)
+MAX_LINE = 200  # characters of a field line kept (and shown in transcripts)
+LINE_TAIL = 60  # the end of a JSON line (state, final, lastChunk) matters as much as its start
+_SHORT = 4 * MAX_LINE  # lines up to this many bytes are decoded whole
+HEAD_LINES = 5  # field lines kept from an event's start; the last one is kept too
 _EOL = re.compile(rb"\r\n|\r|\n")
+_COLON = re.compile(rb":")
+
+
+def clip(text: str, limit: int = MAX_LINE) -> str:
+    """One display line of at most ``limit`` characters: head ``…(N chars)…`` tail."""
+    text = text.replace("\r", "\\r").replace("\n", "\\n")
+    if len(text) <= limit:
+        return text
+    head = limit - LINE_TAIL - 20
+    return f"{text[:head]} …({len(text) - head - LINE_TAIL} chars)… {text[-LINE_TAIL:]}"
+
+
+def _clip_bytes(line: bytes | memoryview) -> str:
+    """:func:`clip` of a line's text, decoding only the part that is shown."""
+    if len(line) <= 4 * MAX_LINE:
+        return clip(str(line, "utf-8", "replace"))
+    head = str(line[: 4 * MAX_LINE], "utf-8", "replace")[: MAX_LINE - LINE_TAIL - 20]
+    tail = str(line[-4 * LINE_TAIL :], "utf-8", "replace")[-LINE_TAIL:]
+    return f"{head} …({len(line) - len(head) - len(tail)} bytes)… {tail}"
 
 
 @dataclass(slots=True)
 class SSEEvent:
-    """One dispatched SSE event: ``data`` lines joined with ``\\n``, plus its other fields."""
+    """One dispatched SSE event: ``data`` lines joined with ``\\n``, plus its other fields.
+
+    ``raw`` and ``lines`` are the wire form, whole for a small event and an excerpt of a large
+    one (``size`` and ``line_count`` say how large it really was).
+    """
 
     data: str
     event: str = "message"
@@ -31,15 +81,21 @@ class SSEEvent:
     t_first: float = 0.0
     raw: bytes = b""
     lines: list[str] = field(default_factory=list)
+    size: int = 0
+    line_count: int = 0
 
     @property
     def nbytes(self) -> int:
-        return len(self.raw)
+        return max(self.size, len(self.raw))
+
+    @property
+    def n_lines(self) -> int:
+        return max(self.line_count, len(self.lines))
 
 
 @dataclass(slots=True)
 class SSEComment:
-    """A comment line (``: ping``); ``text`` is what follows the colon, verbatim."""
+    """A comment line (``: ping``); ``text`` is what follows the colon (clipped if long)."""
 
     text: str
     t: float = 0.0
@@ -57,20 +113,27 @@ class SSEParser:
     """Feed chunks with their arrival time; get back the events and comments they completed."""
 
     __slots__ = (
+        "__weakref__",
         "_bom_pending",
         "_buf",
         "_cr_owner",
         "_data",
         "_event_bytes",
         "_event_type",
-        "_field_lines",
         "_has_data",
+        "_head_lines",
         "_id",
         "_last_id",
-        "_raw",
+        "_last_line",
+        "_line_count",
+        "_raw_head",
+        "_raw_tail",
         "_retry",
         "_scan",
+        "_share",
         "_skip_lf",
+        "_stopped_pending",
+        "_stopped_total",
         "_t_first",
         "max_event_bytes",
         "oversize",
@@ -87,6 +150,10 @@ class SSEParser:
         self._cr_owner: SSEItem | None = None
         self._bom_pending = True
         self._last_id: str | None = None
+        self._stopped_pending = 0
+        self._stopped_total = 0
+        self._share = Share()
+        weakref.finalize(self, LEDGER.release, self._share)
         self._reset_event()
 
     def _reset_event(self) -> None:
@@ -95,8 +162,11 @@ class SSEParser:
         self._event_type = ""
         self._id: str | None = None
         self._retry: int | None = None
-        self._raw: list[bytes] = []
-        self._field_lines: list[str] = []
+        self._raw_head = bytearray()
+        self._raw_tail = b""
+        self._head_lines: list[str] = []
+        self._last_line = ""
+        self._line_count = 0
         self._event_bytes = 0
         self._t_first = -1.0
 
@@ -107,14 +177,36 @@ class SSEParser:
 
     @property
     def pending_bytes(self) -> int:
-        """Bytes received but not part of a dispatched event or comment (incomplete at EOF)."""
+        """Bytes received but not part of a dispatched event or comment (incomplete at EOF);
+        after ``oversize``, what was pending when the parser stopped."""
+        if self.oversize:
+            return self._stopped_pending
         return len(self._buf) + self._event_bytes
+
+    @property
+    def oversize_reason(self) -> str:
+        """What a user reads when the parser stopped: the limit, what arrived, what to change."""
+        limit = self.max_event_bytes
+        if self._stopped_total:
+            together = limit * PROCESS_FACTOR
+            return (
+                f"{self._stopped_pending} bytes of one event arrived without its end while the "
+                f"streams of this run held {self._stopped_total} bytes of unfinished events "
+                f"together, more than {PROCESS_FACTOR} x the {limit} byte maximum "
+                f"({together / 2**20:.0f} MiB); the stream was abandoned (the maximum is "
+                f"{MAX_EVENT_OPTION})"
+            )
+        return (
+            f"one event exceeded the {limit} byte ({limit / 2**20:.1f} MiB) maximum: "
+            f"{self._stopped_pending} bytes arrived without the event's end; the stream was "
+            f"abandoned (raise the limit with {MAX_EVENT_OPTION} if such events are legitimate)"
+        )
 
     def feed(self, chunk: bytes, t: float = 0.0) -> list[SSEItem]:
         """Parse one chunk that arrived at ``t``.
 
-        Past the cap, :attr:`oversize` is set (the items completed before it are still returned)
-        and any further ``feed`` raises :class:`SSEOversize`.
+        Past the cap, :attr:`oversize` is set (the items completed before it are still returned),
+        the buffered bytes are freed, and any further ``feed`` raises :class:`SSEOversize`.
         """
         if self.oversize:
             raise SSEOversize(f"parser stopped: event larger than {self.max_event_bytes} bytes")
@@ -125,11 +217,13 @@ class SSEParser:
             if chunk[:1] == b"\n":
                 # The LF of a CRLF split across chunks: part of the previous line's raw bytes.
                 owner, self._cr_owner = self._cr_owner, None
-                if owner is not None:
+                if isinstance(owner, SSEEvent):
                     owner.raw += b"\n"
-                elif self._raw:
-                    self._raw[-1] += b"\n"
-                    self._event_bytes += 1
+                    owner.size += 1
+                elif owner is not None:
+                    owner.raw += b"\n"
+                elif self._event_bytes:
+                    self._add_raw(b"\n")
                 chunk = chunk[1:]
         buf += chunk
         if self._bom_pending:
@@ -141,54 +235,92 @@ class SSEParser:
         out: list[SSEItem] = []
         pos = 0
         end = len(buf)
-        for m in _EOL.finditer(buf, self._scan):
-            start, stop = m.start(), m.end()
-            n_out = len(out)
-            self._line(bytes(buf[pos:start]), bytes(buf[pos:stop]), t, out)
-            if stop == end and buf[start] == 13:  # 13 = CR, possibly half of a CRLF
-                self._skip_lf = True
-                # whose raw bytes the LF belongs to: an item just emitted, or the pending event
-                self._cr_owner = out[-1] if len(out) > n_out else None
-            pos = stop
-            if self._event_bytes > self.max_event_bytes:
-                break
+        view = memoryview(buf)  # slices of it copy nothing; released before ``buf`` shrinks
+        try:
+            for m in _EOL.finditer(buf, self._scan):
+                start, stop = m.start(), m.end()
+                n_out = len(out)
+                self._line(view[pos:start], view[pos:stop], t, out)
+                if stop == end and buf[start] == 13:  # 13 = CR, possibly half of a CRLF
+                    self._skip_lf = True
+                    # whose raw bytes the LF belongs to: an item just emitted, or the pending event
+                    self._cr_owner = out[-1] if len(out) > n_out else None
+                pos = stop
+                if self._event_bytes > self.max_event_bytes:
+                    break
+        finally:
+            view.release()
         if pos:
             del buf[:pos]
         self._scan = len(buf)
-        if len(buf) + self._event_bytes > self.max_event_bytes:
-            self.oversize = True  # the caller checks the flag; events completed so far are kept
+        pending = len(buf) + self._event_bytes
+        if pending == self._share.n:
+            return out
+        total = LEDGER.set(self._share, pending)
+        crowded = pending > PROCESS_SHARE_MIN and total > PROCESS_FACTOR * self.max_event_bytes
+        if pending > self.max_event_bytes or crowded:
+            # The caller checks the flag; events completed so far are kept, the rest is freed.
+            self.oversize = True
+            self._stopped_pending = pending
+            self._stopped_total = total if pending <= self.max_event_bytes else 0
+            self._buf = bytearray()
+            self._scan = 0
+            self._reset_event()
+            LEDGER.release(self._share)
         return out
 
-    def _line(self, line: bytes, raw: bytes, t: float, out: list[SSEItem]) -> None:
+    def _add_raw(self, piece: bytes | memoryview) -> None:
+        """Account wire bytes to the pending event, keeping only its head and tail."""
+        n = len(piece)
+        self._event_bytes += n
+        if len(self._raw_head) + n <= RAW_HEAD:
+            self._raw_head += piece
+            return
+        room = RAW_HEAD - len(self._raw_head)
+        if room > 0:
+            self._raw_head += piece[:room]
+            piece = piece[room:]
+        if len(piece):
+            self._raw_tail = (self._raw_tail + bytes(piece[-RAW_TAIL:]))[-RAW_TAIL:]
+
+    def _line(self, line: memoryview, raw: memoryview, t: float, out: list[SSEItem]) -> None:
+        """One line (``raw`` = the line with its end). Short lines, the common case, are decoded
+        whole; a long one is decoded once for its value and only excerpted for display."""
         if not line:
             if self._has_data:
-                self._raw.append(raw)
-                out.append(
-                    SSEEvent(
-                        data="\n".join(self._data),
-                        event=self._event_type or "message",
-                        id=self._id,
-                        retry=self._retry,
-                        t=t,
-                        t_first=self._t_first if self._t_first >= 0 else t,
-                        raw=b"".join(self._raw),
-                        lines=self._field_lines,
-                    )
-                )
+                self._add_raw(raw)
+                self._dispatch(t, out)
             self._reset_event()
             return
-        text = line.decode("utf-8", "replace")
+        short = len(line) <= _SHORT
         if line[0] == 58:  # 58 = ":" -> comment
-            out.append(SSEComment(text=text[1:], t=t, raw=raw))
+            text = str(line[1:], "utf-8", "replace") if short else _clip_bytes(line[1:])
+            out.append(SSEComment(text=text, t=t, raw=bytes(raw[:RAW_HEAD])))
             return
         if self._t_first < 0:
             self._t_first = t
-        self._raw.append(raw)
-        self._event_bytes += len(raw)
-        self._field_lines.append(text)
-        name, colon, value = text.partition(":")
-        if colon and value[:1] == " ":
-            value = value[1:]
+        self._add_raw(raw)
+        if short:
+            text = str(line, "utf-8", "replace")
+            shown = text if len(text) <= MAX_LINE else clip(text)
+            name, colon, value = text.partition(":")
+            if colon and value[:1] == " ":
+                value = value[1:]
+        else:
+            shown = _clip_bytes(line)
+            found = _COLON.search(line)
+            if found is None:
+                name, value = str(line, "utf-8", "replace"), ""
+            else:
+                at = found.start()
+                name = str(line[:at], "utf-8", "replace")
+                start = at + 2 if at + 1 < len(line) and line[at + 1] == 32 else at + 1  # " "
+                value = str(line[start:], "utf-8", "replace")
+        self._line_count += 1
+        if self._line_count <= HEAD_LINES:
+            self._head_lines.append(shown)
+        else:
+            self._last_line = shown
         if name == "data":
             self._data.append(value)
             self._has_data = True
@@ -203,12 +335,33 @@ class SSEParser:
                 self._retry = int(value)
         # any other field name is ignored, as the standard requires
 
+    def _dispatch(self, t: float, out: list[SSEItem]) -> None:
+        lines = self._head_lines
+        if self._line_count > HEAD_LINES:
+            lines.append(self._last_line)
+        raw = bytes(self._raw_head) + self._raw_tail if self._raw_tail else bytes(self._raw_head)
+        out.append(
+            SSEEvent(
+                data="\n".join(self._data),
+                event=self._event_type or "message",
+                id=self._id,
+                retry=self._retry,
+                t=t,
+                t_first=self._t_first if self._t_first >= 0 else t,
+                raw=raw,
+                lines=lines,
+                size=self._event_bytes,
+                line_count=self._line_count,
+            )
+        )
+
     def close(self) -> int:
         """End of stream: the standard discards an undispatched event. Returns bytes discarded."""
         pending = self.pending_bytes
         self._buf.clear()
         self._scan = 0
         self._reset_event()
+        LEDGER.release(self._share)
         return pending
 
 

@@ -3,35 +3,43 @@
 A conformance failure is only actionable if it shows what the server actually sent and when:
 the request, the status line and content type, every event and comment with its arrival time
 (``+0.013s  data: {...}``), how many bytes arrived, and how the stream ended.
+
+A transcript holds excerpts, never copies: an event becomes its clipped display lines when it
+is recorded, and a stream of endless small events keeps its first :data:`HEAD_ENTRIES` and last
+:data:`TAIL_ENTRIES` entries (the count of the rest is shown), so its size is bounded whatever
+the server sends.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 
-from pytest_a2a.wire.sse import SSEComment, SSEEvent
+from pytest_a2a.wire.sse import MAX_LINE, SSEComment, SSEEvent, clip
 
-MAX_LINE = 200
-_TAIL = 60  # the end of a JSON line (state, final, lastChunk) matters as much as its start
+HEAD_ENTRIES = 300  # entries kept from a transcript's start ...
+TAIL_ENTRIES = 200  # ... and from its end; the ones between are only counted
 
 
 @dataclass(slots=True)
 class Entry:
-    """One transcript line source: a note (request, headers, end) or an SSE item."""
+    """One transcript line source: a note (request, headers, end) or an SSE item's excerpt."""
 
     t: float
     kind: str  # "request" | "response" | "event" | "comment" | "note" | "end"
     text: str = ""
-    item: SSEEvent | SSEComment | None = None
+    lines: tuple[str, ...] = ()  # an event's clipped field lines (see ``SSEEvent.lines``)
     index: int | None = None  # event index in the stream, for ``excerpt(around=...)``
+    n_lines: int = 0  # how many field lines the event really had
+    nbytes: int = 0  # the event's size on the wire
 
 
-def _clip(text: str, limit: int = MAX_LINE) -> str:
-    text = text.replace("\r", "\\r").replace("\n", "\\n")
-    if len(text) <= limit:
-        return text
-    head = limit - _TAIL - 20
-    return f"{text[:head]} …({len(text) - head - _TAIL} chars)… {text[-_TAIL:]}"
+def _event_entry(ev: SSEEvent, index: int) -> Entry:
+    lines = ev.lines
+    if ev.n_lines > 6:  # multi-line data: keep it short but say so
+        lines = [*lines[:4], lines[-1]]
+    return Entry(ev.t, "event", lines=tuple(clip(line) for line in lines), index=index,
+                 n_lines=ev.n_lines, nbytes=ev.nbytes)
 
 
 @dataclass
@@ -39,6 +47,8 @@ class Transcript:
     """Everything seen on one request, in arrival order (times in s since the request was sent)."""
 
     entries: list[Entry] = field(default_factory=list)
+    tail: deque[Entry] = field(default_factory=lambda: deque(maxlen=TAIL_ENTRIES))
+    omitted: int = 0  # entries counted but not kept (between ``entries`` and ``tail``)
     bytes_received: int = 0
     chunks: int = 0
     end: str | None = None
@@ -47,15 +57,23 @@ class Transcript:
     _events: int = 0
     _comments: int = 0
 
+    def _add(self, entry: Entry) -> None:
+        if len(self.entries) < HEAD_ENTRIES:
+            self.entries.append(entry)
+            return
+        if len(self.tail) == self.tail.maxlen:
+            self.omitted += 1
+        self.tail.append(entry)
+
     def request(self, method: str, url: str, note: str = "") -> None:
         text = f"{method} {url}" + (f"  ({note})" if note else "")
-        self.entries.append(Entry(0.0, "request", text))
+        self._add(Entry(0.0, "request", text))
 
     def response(self, t: float, status: int, content_type: str | None, extra: str = "") -> None:
         text = f"HTTP {status}  content-type: {content_type or '(none)'}"
         if extra:
             text += f"  {extra}"
-        self.entries.append(Entry(t, "response", text))
+        self._add(Entry(t, "response", text))
 
     def chunk(self, nbytes: int) -> None:
         self.bytes_received += nbytes
@@ -63,14 +81,16 @@ class Transcript:
 
     def item(self, item: SSEEvent | SSEComment) -> None:
         if isinstance(item, SSEEvent):
-            self.entries.append(Entry(item.t, "event", item=item, index=self._events))
+            self._add(_event_entry(item, self._events))
             self._events += 1
         else:
-            self.entries.append(Entry(item.t, "comment", item=item))
+            self._add(Entry(item.t, "comment", clip(":" + item.text)))
             self._comments += 1
 
     def note(self, t: float, text: str) -> None:
-        self.entries.append(Entry(t, "note", text))
+        if len(text) > 4 * MAX_LINE:
+            text = text[: 4 * MAX_LINE] + f" …({len(text) - 4 * MAX_LINE} chars)"
+        self._add(Entry(t, "note", text))
 
     def finish(self, t: float, end: str, reason: str = "", pending: int = 0) -> None:
         if self.end is not None:
@@ -85,31 +105,34 @@ class Transcript:
         )
         if pending:
             summary += f", {pending} bytes of an unterminated event discarded"
-        self.entries.append(Entry(t, "end", " ".join(parts) + "; " + summary))
+        self._add(Entry(t, "end", " ".join(parts) + "; " + summary))
 
     def _lines(self, entry: Entry) -> list[str]:
         stamp = f"+{entry.t:.3f}s  "
-        if entry.kind == "comment":
-            assert isinstance(entry.item, SSEComment)
-            return [stamp + _clip(":" + entry.item.text)]
-        if entry.kind == "event":
-            ev = entry.item
-            assert isinstance(ev, SSEEvent)
-            lines = ev.lines
-            if len(lines) > 6:  # multi-line data: keep it short but say so
-                lines = [*lines[:4], f"… {len(ev.lines) - 5} more lines …", lines[-1]]
-            tag = f"#{entry.index} "
-            out = [stamp + tag + _clip(lines[0])] if lines else [stamp + tag + "(empty)"]
-            pad = " " * len(stamp + tag)
-            out.extend(pad + _clip(line) for line in lines[1:])
-            if ev.nbytes > MAX_LINE:
-                out[-1] += f"  [{ev.nbytes} bytes]"
-            return out
-        return [stamp + entry.text]
+        if entry.kind != "event":
+            return [stamp + entry.text]
+        lines = list(entry.lines)
+        if entry.n_lines > 6:
+            lines.insert(4, f"… {entry.n_lines - 5} more lines …")
+        tag = f"#{entry.index} "
+        out = [stamp + tag + lines[0]] if lines else [stamp + tag + "(empty)"]
+        pad = " " * len(stamp + tag)
+        out.extend(pad + line for line in lines[1:])
+        if entry.nbytes > MAX_LINE:
+            out[-1] += f"  [{entry.nbytes} bytes]"
+        return out
+
+    def kept(self) -> list[Entry]:
+        """The entries kept, in order (a gap of ``omitted`` entries sits before ``tail``)."""
+        if not self.omitted:
+            return [*self.entries, *self.tail]
+        gap = Entry(self.tail[0].t, "note", f"… {self.omitted} entries not kept …")
+        return [*self.entries, gap, *self.tail]
 
     def excerpt(self, around: int | None = None, max_lines: int = 40) -> str:
         """Readable lines; if too long: the head, the lines ``around`` an event index, the tail."""
-        blocks = [self._lines(e) for e in self.entries]
+        entries = self.kept()
+        blocks = [self._lines(e) for e in entries]
         flat = [line for block in blocks for line in block]
         if len(flat) <= max_lines:
             return "\n".join(flat)
@@ -119,7 +142,7 @@ class Transcript:
         focus_line: int | None = None
         if around is not None:
             pos = 0
-            for e, block in zip(self.entries, blocks, strict=True):
+            for e, block in zip(entries, blocks, strict=True):
                 if e.kind == "event" and e.index == around:
                     focus_line = pos
                     break

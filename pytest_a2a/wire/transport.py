@@ -18,6 +18,7 @@ import httpx
 from pytest_a2a.budget import Budget
 from pytest_a2a.wire import observe
 from pytest_a2a.wire.dialects import Dialect, HttpRequest
+from pytest_a2a.wire.ledger import BodyHold
 from pytest_a2a.wire.media import is_json_type
 from pytest_a2a.wire.results import CallResult, EndState
 from pytest_a2a.wire.sse import DEFAULT_MAX_EVENT_BYTES
@@ -93,15 +94,15 @@ class HttpTransport:
             async with asyncio.timeout(self.budget.call):
                 resp = await self.http.send(self.http.build_request(
                     req.method, url, content=req.body, headers=req.headers), stream=True)
+                held = BodyHold(self.max_body_bytes)  # bounded, also process-wide
                 try:
                     async for chunk in resp.aiter_bytes():
                         body += chunk
-                        if len(body) > self.max_body_bytes:
-                            res.transport_error = (
-                                f"answer larger than the {self.max_body_bytes} byte maximum "
-                                "(raise it with --a2a-max-event-bytes); not read further")
+                        res.transport_error = held.hold(len(body))
+                        if res.transport_error:
                             break
                 finally:
+                    held.release()
                     await resp.aclose()
         except TimeoutError:
             res.transport_error = f"no complete answer within {self.budget.call:.2f}s"

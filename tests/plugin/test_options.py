@@ -15,6 +15,8 @@ BAD_VALUES = [
     ("--a2a-header=NoColon", "a2a_header = NoColon", "expected 'Name: value'"),
     ("--a2a-url=localhost:1", "a2a_url = localhost:1", "expected http(s)://host:port"),
     ("--a2a-server-cmd=python srv.py", "a2a_server_cmd = python srv.py", "must be a command"),
+    ("--a2a-max-event-bytes=big", "a2a_max_event_bytes = big", "e.g. 4194304 or 16MiB"),
+    ("--a2a-max-event-bytes=100", "a2a_max_event_bytes = 2GiB", "from 1024 bytes to 1GiB"),
 ]
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import codecs
+import gc
+import sys
 import time
 from dataclasses import dataclass
 
@@ -11,7 +13,10 @@ from httpx_sse._decoders import SSEDecoder, SSELineDecoder
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pytest_a2a.run import options
+from pytest_a2a.wire import sse
 from pytest_a2a.wire.sse import BOM, SSEComment, SSEEvent, SSEOversize, SSEParser, parse_all
+from pytest_a2a.wire.transcript import HEAD_ENTRIES, TAIL_ENTRIES, Transcript
 
 EOLS = (b"\n", b"\r\n", b"\r")
 
@@ -259,3 +264,111 @@ def test_twenty_thousand_events_parse_completely() -> None:
     ev = b'data: {"jsonrpc":"2.0","id":"r","result":{"statusUpdate":{"taskId":"t"}}}\r\n\r\n'
     items = parse_all(ev * 20_000, 16384)
     assert len(items) == 20_000
+
+
+# -- bounded memory on hostile input ----------------------------------------------------------
+
+
+def test_oversize_frees_the_buffer_and_says_limit_and_option() -> None:
+    p = SSEParser(max_event_bytes=4096)
+    p.feed(b"data: " + b"x" * 5000)
+    assert p.oversize and p.pending_bytes == 5006
+    assert len(p._buf) == 0 and p._event_bytes == 0  # nothing of the endless line is kept
+    reason = p.oversize_reason
+    assert "4096 byte" in reason and "--a2a-max-event-bytes" in reason and "5006 bytes" in reason
+
+
+def test_large_event_keeps_its_data_and_only_an_excerpt_of_its_wire_form() -> None:
+    body = b"event: big\n" + b"".join(b"data: %06d" % i + b"y" * 3000 + b"\n" for i in range(50))
+    (ev,) = parse_all(body + b"\n", 7919)
+    assert isinstance(ev, SSEEvent) and ev.event == "big"
+    assert ev.data.count("\n") == 49 and len(ev.data) == 50 * 3006 + 49  # data is whole
+    assert ev.nbytes == len(body) + 1 and ev.n_lines == 51
+    assert len(ev.raw) == sse.RAW_HEAD + sse.RAW_TAIL  # ... the wire form is an excerpt
+    assert ev.raw.startswith(b"event: big\ndata: 000000") and ev.raw.endswith(b"yyy\n\n")
+    assert len(ev.lines) == sse.HEAD_LINES + 1 and all(len(x) <= sse.MAX_LINE for x in ev.lines)
+    assert ev.lines[-1].startswith("data: 000049") and "bytes)… yyy" in ev.lines[1]
+
+
+def test_long_comment_is_clipped() -> None:
+    (c,) = parse_all(b":" + b"p" * 100_000 + b"\n")
+    assert isinstance(c, SSEComment) and len(c.text) <= sse.MAX_LINE
+    assert len(c.raw) <= sse.RAW_HEAD + 2
+
+
+def test_process_wide_bound_stops_the_big_holders_only() -> None:
+    """Many streams each holding part of an endless event: together they stay bounded."""
+    limit = 1024 * 1024
+    cap = sse.PROCESS_FACTOR * limit
+    before = sse.LEDGER.total
+    parsers = [SSEParser(max_event_bytes=limit) for _ in range(40)]
+    small = SSEParser(max_event_bytes=limit)
+    piece = b"x" * (limit // 2)
+    for p in parsers:
+        p.feed(b"data: " + piece)
+    stopped = [p for p in parsers if p.oversize]
+    live = [p for p in parsers if not p.oversize]
+    assert stopped and live  # crowding stops some, not all
+    assert sse.LEDGER.total - before <= cap  # the held bytes never exceed the process bound
+    assert "together" in stopped[0].oversize_reason
+    assert small.feed(b"data: tiny\n\n")[0].data == "tiny"  # small events always pass
+    for p in live:
+        p.close()
+    assert sse.LEDGER.total == before
+    p = SSEParser(max_event_bytes=limit)
+    p.feed(b"data: " + piece)
+    assert sse.LEDGER.total == before + len(piece) + 6
+    del p
+    gc.collect()
+    assert sse.LEDGER.total == before  # a parser dropped without close() releases its share
+
+
+def test_parser_default_matches_the_option_default() -> None:
+    assert options.DEFAULT_MAX_EVENT_BYTES == sse.DEFAULT_MAX_EVENT_BYTES
+    sizes = {"4194304": 4 << 20, "512KiB": 512 << 10, "16 MiB": 16 << 20, "1g": 1 << 30,
+             "1024": 1024}
+    assert {text: options._max_event_bytes(text) for text in sizes} == sizes
+    for bad in ("0", "1023", "2GiB", "-5", "4MB", "MiB", "1.5MiB"):
+        with pytest.raises(pytest.UsageError, match="a2a-max-event-bytes"):
+            options._max_event_bytes(bad)
+
+
+def test_transcript_keeps_excerpts_not_events() -> None:
+    tr = Transcript()
+    (ev,) = parse_all(b"data: " + b"z" * 1_000_000 + b"\n\n")
+    assert isinstance(ev, SSEEvent)
+    refs = sys.getrefcount(ev)
+    tr.item(ev)
+    assert sys.getrefcount(ev) == refs  # the transcript holds no reference to the event
+    text = tr.excerpt()
+    assert "[1000008 bytes]" in text and len(text) < 400
+
+
+def test_transcript_of_endless_small_events_is_bounded() -> None:
+    tr = Transcript()
+    tr.request("POST", "http://h/")
+    n = 5000
+    for i, item in enumerate(parse_all(b"".join(b"data: %d\n\n" % i for i in range(n)))):
+        assert isinstance(item, SSEEvent) and item.data == str(i)
+        tr.item(item)
+    tr.finish(2.0, "timeout", "stream still running")
+    assert len(tr.entries) + len(tr.tail) == HEAD_ENTRIES + TAIL_ENTRIES
+    full = tr.excerpt(max_lines=10_000)
+    assert f"… {n + 2 - HEAD_ENTRIES - TAIL_ENTRIES} entries not kept …" in full
+    assert f"{n} events, 0 comments" in full.splitlines()[-1] and f"#{n - 1} " in full
+
+
+def test_unary_answers_share_the_process_bound() -> None:
+    from pytest_a2a.wire.ledger import BodyHold
+
+    before = sse.LEDGER.total
+    one = BodyHold(1024 * 1024)
+    assert one.hold(1000) is None and sse.LEDGER.total == before + 1000
+    assert "--a2a-max-event-bytes" in (one.hold(1024 * 1024 + 1) or "")
+    one.release()
+    crowd = [BodyHold(1024 * 1024) for _ in range(40)]
+    stops = [h.hold(512 * 1024) for h in crowd]
+    assert stops[0] is None and any(stops) and "together" in next(s for s in stops if s)
+    for h in crowd:
+        h.release()
+    assert sse.LEDGER.total == before
