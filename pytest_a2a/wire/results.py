@@ -66,9 +66,17 @@ class CallResult:
     def state(self) -> str | None:
         return self.task.status.state if self.task is not None else None
 
+    def answer(self) -> str:
+        """``HTTP 502 text/html``, or in words what came instead (never ``HTTP None None``)."""
+        if self.http_status is None:
+            return f"no HTTP answer ({self.transport_error or 'no request was sent'})"
+        return f"HTTP {self.http_status} {media_type(self.content_type) or '(no Content-Type)'}"
+
     def describe(self) -> str:
         if self.transport_error:
             return f"{self.op}: transport error: {self.transport_error}"
+        if self.http_status is None:
+            return f"{self.op}: {self.answer()}"
         if self.error is not None:
             e = self.error
             head = f"{self.op}: HTTP {self.http_status} error {e.code}"
@@ -161,7 +169,11 @@ class StreamResult:
         return self.transcript.excerpt(around=around, max_lines=max_lines)
 
     def describe(self) -> str:
-        """One line: ``HTTP 200 text/event-stream; 4 events [task(submitted), ...]; end=closed``."""
+        """One line: ``HTTP 200 text/event-stream; 4 events [task(submitted), ...]; end=closed``
+        (no answer: ``no HTTP answer (end=stalled: no response headers within 1.50s)``)."""
+        if self.status_code is None:
+            reason = f": {self.end_reason}" if self.end_reason else ""
+            return f"no HTTP answer (end={self.end}{reason})"
         head = f"HTTP {self.status_code} {media_type(self.content_type) or '-'}"
         evs = ", ".join(ev.describe() for ev in self.events[:12])
         if len(self.events) > 12:

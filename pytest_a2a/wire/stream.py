@@ -22,12 +22,21 @@ from pytest_a2a.wire.dialects import Dialect, decode_error_body
 from pytest_a2a.wire.media import is_json_type, media_type
 from pytest_a2a.wire.models import RpcError, StreamEvent
 from pytest_a2a.wire.results import EndState, StreamResult
+from pytest_a2a.wire.schema import validate_stream_event
 from pytest_a2a.wire.sse import DEFAULT_MAX_EVENT_BYTES, SSEComment, SSEEvent, SSEParser
 from pytest_a2a.wire.transcript import Transcript
 
-__all__ = ["MAX_ERROR_BODY", "EventStream"]
+__all__ = ["MAX_ERROR_BODY", "EventStream", "events_judged"]
 
 MAX_ERROR_BODY = 1024 * 1024  # an error answer longer than this is judged on its start
+
+_events_judged = 0
+
+
+def events_judged() -> int:
+    """SSE events this process has parsed, decoded and schema-validated, all streams together:
+    the numerator of a run's cost line (each xdist worker counts its own events)."""
+    return _events_judged
 
 
 class EventStream:
@@ -100,15 +109,22 @@ class EventStream:
         self._wake.set()
 
     def _decode(self, raw: SSEEvent) -> StreamEvent:
-        ev = StreamEvent(
-            kind="invalid", index=len(self.events), t=raw.t, raw=raw, dialect=self.dialect.id
-        )
+        """One parse of ``data``, decoded and schema-validated; the parsed tree is dropped."""
+        global _events_judged
+        _events_judged += 1
+        dialect = self.dialect.id
+        ev = StreamEvent(kind="invalid", index=len(self.events), t=raw.t, raw=raw, dialect=dialect)
         try:
             payload = json.loads(raw.data)
         except ValueError as exc:
             ev.problems.append(f"data is not JSON ({exc}): {raw.data[:80]!r}")
+            ev.schema_errors = [ev.reason]
             return ev
         self.dialect.decode_event(payload, ev)
+        if payload is None:  # "null": nothing to validate, the decoder said why
+            ev.schema_errors = [ev.reason or "data is not JSON"]
+        else:
+            ev.schema_errors = validate_stream_event(dialect, payload)
         return ev
 
     def _finish(self, end: EndState, reason: str = "") -> None:

@@ -63,6 +63,8 @@ def as_list(value: Any) -> list[Any]:
 def decode_part(d: Any) -> Part:
     if not isinstance(d, dict):
         return Part(kind="unknown")
+    if len(d) == 1 and "text" in d:  # the common ``{"text": ...}``: nothing else to look up
+        return Part(kind="text", text=as_str(d["text"]))
     raw_file = d.get("file")
     file: dict[str, Any] = raw_file if isinstance(raw_file, dict) else {}
     if "text" in d:
@@ -107,11 +109,12 @@ def decode_status(d: Any) -> TaskStatus:
 
 def decode_artifact(d: Any) -> Artifact:
     d = as_object(d, "artifact")
+    parts = d.get("parts")
     return Artifact(
         artifact_id=as_str(d.get("artifactId")),
         name=as_str(d.get("name")),
         description=as_str(d.get("description")),
-        parts=[decode_part(p) for p in as_list(d.get("parts"))],
+        parts=[decode_part(p) for p in parts] if isinstance(parts, list) else [],
     )
 
 
