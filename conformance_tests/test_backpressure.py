@@ -52,19 +52,22 @@ def _slow(a2a: A2AContext, text: str) -> SlowStream:
     return a2a.client.slow_stream(text, rcvbuf=RCVBUF, read_bytes=SLOW_READ, pause=SLOW_PAUSE)
 
 
-async def _start(slow: SlowStream) -> StreamEvent | None:
+async def _start(a2a: A2AContext, slow: SlowStream) -> StreamEvent:
     """The stream's first event, read at full speed (it carries the script), then slow down.
 
-    Skips (not judged) when the server sends nothing while the task runs: delivery as
-    produced is ordering.incremental-delivery's requirement; these scenarios need it."""
+    The scenario needs the task's events while it runs (:meth:`A2AContext.needs_live_events`
+    when the server sends none); a stream that ends or fails before its first event fails
+    the precondition."""
     slow.speed_up()
     try:
         first = await slow.next_event(timeout=slow.budget.idle / 2)
     finally:
         slow.pace(read_bytes=SLOW_READ, pause=SLOW_PAUSE)
     if first is None and slow.is_open:
-        pytest.skip("the server sent no event while the task ran (judged by "
-                    "ordering.incremental-delivery); this scenario needs them while it runs")
+        a2a.needs_live_events("the server sent no event while the task ran", slow.result())
+    a2a.require(first is not None, expected="the slow stream starts with an event",
+                actual=slow.result().describe(), stream=slow.result())
+    assert first is not None
     return first
 
 
@@ -83,6 +86,10 @@ async def _stop_task(a2a: A2AContext, slow: SlowStream) -> None:
 def _index(text: str) -> int | None:
     head, space, _ = text.partition(" ")
     return int(head) if space and head.isdigit() else None
+
+
+def _is_chunk(ev: StreamEvent) -> bool:
+    return ev.artifact_update is not None and ev.artifact_update.artifact.artifact_id == "bp"
 
 
 def _streamed(events: list[StreamEvent]) -> list[int]:
@@ -117,9 +124,7 @@ async def test_no_global_stall(a2a: A2AContext) -> None:
     slow = _slow(a2a, _burst(COUNT, SIZE))
     try:
         async with slow:
-            first = await _start(slow)
-            a2a.check(first is not None, expected="the slow stream starts (precondition)",
-                      actual=slow.result().describe(), stream=slow.result())
+            await _start(a2a, slow)
             res = await a2a.client.stream_collect(other, deadline=time.monotonic() + 2 * limit)
             slowed = slow.result()
     finally:
@@ -150,9 +155,7 @@ async def test_slow_reader_complete(a2a: A2AContext) -> None:
 
 async def _judge_slow_reader(a2a: A2AContext, slow: SlowStream) -> None:
     async with slow:
-        first = await _start(slow)
-        a2a.check(first is not None, expected="the slow stream starts (precondition)",
-                  actual=slow.result().describe(), stream=slow.result())
+        await _start(a2a, slow)
         await asyncio.sleep(0.3)  # the slow phase (load generation): the server's buffers fill
         slow.speed_up()
         whole = await _read_to_tail(slow)
@@ -171,8 +174,11 @@ async def _judge_slow_reader(a2a: A2AContext, slow: SlowStream) -> None:
                            "next artifact, the terminal status)",
                   actual=f"{len(got)} chunks, then {res.events[-1].describe()}", stream=res)
         return
-    if flowing:  # a slow transport (e.g. 3-byte writes) still delivering in order: not a gap
-        a2a.record("note", "still delivering in order at the stream deadline")
+    if flowing and got and _is_chunk(res.events[-1]):
+        # a slow transport (e.g. 3-byte writes) still delivering the burst in order at the
+        # deadline: no gap among what arrived. Only burst chunks are that evidence: a stream
+        # that flows with anything else (status updates, say) has shown nothing of the burst.
+        a2a.record("note", "still delivering the burst in order at the stream deadline")
         return
     a2a.check(end == "closed",
               expected="after speeding up, the rest arrives, or the server closes the stream "
@@ -204,13 +210,15 @@ async def _task_after_close(a2a: A2AContext, task_id: str | None) -> tuple[str, 
     """The task as a re-attach snapshot (it waits for a cancel), else as GetTask."""
     if task_id is None:
         return "nothing (the stream named no task)", None
+    # the whole burst in one event or body: above the run's --a2a-max-event-bytes on purpose
     big = A2AClient(a2a.url, dialect=a2a.dialect, budget=a2a.budget, headers=a2a.headers,
                     max_event_bytes=max(4 * COUNT * SIZE, a2a.max_event_bytes))
-    async with big, big.resubscribe(task_id) as sub:
-        ev = await sub.next_event()
-    if ev is not None and ev.kind == "task":
-        return "the re-attach snapshot", ev.task
-    got = await a2a.client.get_task(task_id)
+    async with big:
+        async with big.resubscribe(task_id) as sub:
+            ev = await sub.next_event()
+        if ev is not None and ev.kind == "task":
+            return "the re-attach snapshot", ev.task
+        got = await big.get_task(task_id)
     return "GetTask", got.task
 
 
@@ -226,10 +234,10 @@ async def test_memory_bounded(a2a: A2AContext) -> None:
     freed memory cannot be reused, so a miss is possible, a false alarm is not. Sampling stops
     as soon as the growth stands at eight times the burst: the verdict is certain by then."""
     a2a.needs_streaming()
-    before = a2a.server_rss()
-    if before is None:
+    if a2a.server_pid is None:
         a2a.unsupported("server memory is unknown: the plugin did not boot the server "
                         "(use --a2a-server-cmd)")
+    before = _rss(a2a)
     burst = MEM_PARTS * MEM_COUNT * MEM_SIZE
     # The baseline is taken once the server's memory has settled: work an earlier scenario
     # left running (an agent still producing for a stream that is gone) is not this one's.
@@ -242,9 +250,7 @@ async def test_memory_bounded(a2a: A2AContext) -> None:
     slow = _slow(a2a, text)
     try:
         async with slow:
-            first = await _start(slow)
-            a2a.check(first is not None, expected="the slow stream starts (precondition)",
-                      actual=slow.result().describe(), stream=slow.result())
+            await _start(a2a, slow)
             # sampling stops early once the verdict is certain: a leaking server is not
             # pushed into gigabytes (and minutes) just to fail by a wider margin
             samples = await _sample(a2a, [before], until_stable=burst / 100,
@@ -265,6 +271,16 @@ async def test_memory_bounded(a2a: A2AContext) -> None:
                      "artifact", stream=slow.result())
 
 
+def _rss(a2a: A2AContext) -> int:
+    """The booted server's RSS now; a server that died meanwhile fails the scenario (its
+    last sample is not reused: a dead server uses no memory, and that proves nothing)."""
+    rss = a2a.server_rss()
+    a2a.require(rss is not None, expected="the booted server runs for the whole measurement",
+                actual=f"its resident memory is unreadable: process {a2a.server_pid} is gone")
+    assert rss is not None
+    return rss
+
+
 async def _sample(a2a: A2AContext, samples: list[int], *, seconds: float | None = None,
                   until_stable: float | None = None,
                   until_above: float | None = None) -> list[int]:
@@ -274,7 +290,7 @@ async def _sample(a2a: A2AContext, samples: list[int], *, seconds: float | None 
     stop = time.monotonic() + (seconds if seconds is not None else a2a.budget.idle)
     while time.monotonic() < stop:
         await asyncio.sleep(0.05)  # the sampling interval, not a wait for a result
-        samples.append(a2a.server_rss() or samples[-1])
+        samples.append(_rss(a2a))
         recent = samples[-5:]
         if len(recent) == 5 and (
                 (until_stable is not None and max(recent) - min(recent) < until_stable)

@@ -12,6 +12,7 @@ import asyncio
 import pytest
 
 from pytest_a2a import script
+from pytest_a2a.judge import verifiers
 from pytest_a2a.judge.context import A2AContext
 from pytest_a2a.wire.models import TERMINAL_STATES
 from pytest_a2a.wire.stream import EventStream
@@ -61,6 +62,12 @@ async def test_streams_notified(a2a: A2AContext) -> None:
             streams: list[tuple[str, EventStream]] = [("the original stream", orig)]
             if sub.error is None and sub.is_open:
                 streams.append(("the re-attached stream", sub))
+            else:  # only an explicit refusal (an error code) lets the original be judged alone
+                refusal = verifiers.error_answer(sub.result())
+                a2a.require(refusal.passed,
+                            expected="the re-attach streams, or answers an error code",
+                            actual=refusal.actual, stream=sub.result())
+                a2a.record("re-attach", f"refused: {refusal.actual}")
             cancel = await a2a.client.cancel(task_id)
             results = await asyncio.gather(*(s.collect() for _, s in streams))
     now = await a2a.client.get_task(task_id)

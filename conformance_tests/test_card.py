@@ -36,12 +36,15 @@ def _well_known_urls(target: Target, interface_url: str) -> list[str]:
 async def test_well_known(a2a: A2AContext, a2a_target: Target) -> None:
     """R21/R22: the card is served as a JSON object at /.well-known/agent-card.json."""
     tried = []
+    found: CallResult | None = None
     for url in _well_known_urls(a2a_target, a2a.url):
         res = await a2a.client.raw("GET", url, dialect_headers=False)
         tried.append(f"{url}: HTTP {res.http_status} {res.content_type}")
         if res.http_status == 200 and isinstance(res.raw, dict):
-            return
-    a2a.fail(expected=f"HTTP 200 with a JSON object at {CARD_PATH}", actual="; ".join(tried))
+            found = res
+            break
+    a2a.check(found is not None, expected=f"HTTP 200 with a JSON object at {CARD_PATH}",
+              actual="; ".join(tried), stream=found)
 
 
 def _str(card: dict[str, Any], key: str) -> bool:

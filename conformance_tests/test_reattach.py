@@ -65,8 +65,9 @@ def _split(res: StreamResult) -> tuple[list[int] | None, list[int]]:
 
 
 def _code(res: StreamResult) -> int | None:
-    err = res.rpc_error
-    return None if err is None else err.code
+    """The code of the error the stream answered (a JSON body or an SSE error event)."""
+    code = verifiers.error_seen(res).code
+    return code if isinstance(code, int) and not isinstance(code, bool) else None
 
 
 async def _task_id(stream: EventStream) -> str | None:
@@ -157,11 +158,10 @@ async def test_unknown_task(a2a: A2AContext) -> None:
 
 async def _completed_task(a2a: A2AContext) -> str:
     res = await a2a.client.stream_collect(script.build([{"status": "completed"}]))
-    a2a.check(bool(res.task_id) and res.reached_terminal(),
-              expected="a task that completes (precondition)", actual=a2a.describe(res),
-              stream=res)
-    if res.task_id is None:  # an INFO scenario goes on after a failed check: nothing to judge
-        pytest.skip("precondition: no task that completes")
+    a2a.require(bool(res.task_id) and res.reached_terminal(),
+                expected="a scripted task that completes", actual=a2a.describe(res),
+                stream=res)
+    assert res.task_id is not None
     return res.task_id
 
 
@@ -196,11 +196,13 @@ async def _race_once(a2a: A2AContext, hold: float) -> tuple[bool, str, StreamRes
     text = script.build([{"status": "working"}, {"sleep": hold}, {"status": "completed"}])
     async with a2a.client.stream(text) as orig:
         task_id = await _task_id(orig)
-        if task_id is None:
-            return True, "precondition: original stream named no task (not judged)", None
+        if task_id is None:  # a scripted task stream names its task: required behaviour
+            res = orig.result()
+            return False, f"precondition not met: the task stream named no task: " \
+                          f"{res.describe()}", res
         res = await a2a.client.resubscribe_collect(task_id)
-    # which error code is reattach.terminal-task's business, not this one's
-    verdict = verifiers.terminal_status(res, or_error=True)
+    # which error (and its code) is reattach.terminal-task's business, not this one's
+    verdict = verifiers.terminal_status(res, or_error=True, or_http_error=True)
     return verdict.passed, verdict.actual, res
 
 
@@ -257,8 +259,16 @@ def _sequence(res: StreamResult) -> list[str]:
 
 
 def _refused(a2a: A2AContext, results: list[StreamResult]) -> None:
-    """A second concurrent stream refused (error) means the MAY capability is absent."""
+    """One re-attach streaming while a concurrent one is refused with an error code means
+    the MAY capability (several streams per task) is absent. None of them streaming is not
+    a refusal: re-attaching at all is required (``reattach.no-gaps``), so it fails here."""
     codes = [_code(r) for r in results]
+    streaming = [r for r, c in zip(results, codes, strict=True) if c is None and r.events]
+    a2a.require(bool(streaming),
+                expected="re-attaching to the running task streams its events",
+                actual="; ".join(f"re-attach {n + 1}: {r.describe()}"
+                                 for n, r in enumerate(results)),
+                stream=results[-1])
     if any(c is not None for c in codes):
         a2a.unsupported(f"a second concurrent re-attach was refused (codes {codes}); "
                         "several streams per task is a MAY (R12)")
@@ -278,6 +288,11 @@ async def test_subscribers_identical(a2a: A2AContext) -> None:
         finally:
             await asyncio.gather(one.aclose(), two.aclose())
     _refused(a2a, [res_one, res_two])
+    for name, r in (("first", res_one), ("second", res_two)):
+        # two streams that both stopped early (or got nothing) compare equal: not evidence
+        a2a.check(any(ev.state == "completed" for ev in r.events),
+                  expected=f"the {name} re-attached stream runs to the task's completed status",
+                  actual=a2a.describe(r), stream=r)
     seq_one, seq_two = _sequence(res_one), _sequence(res_two)
     a2a.check(seq_one == seq_two,
               expected="both re-attached streams: the same artifacts and statuses, same order",
@@ -355,9 +370,9 @@ async def test_interrupted_snapshot(a2a: A2AContext) -> None:
     text = script.build([{"status": "working"}, {"status": "input-required", "text": "more?"}])
     async with a2a.client.stream(text) as orig:
         ev = await orig.events_until(lambda e: e.state == "input-required")
-        a2a.check(ev is not None and bool(ev.task_id),
-                  expected="the task reaches input-required (precondition)",
-                  actual=orig.result().describe(), stream=orig.result())
+        a2a.require(ev is not None and bool(ev.task_id),
+                    expected="the task reaches input-required",
+                    actual=orig.result().describe(), stream=orig.result())
         assert ev is not None and ev.task_id is not None
         async with a2a.client.resubscribe(ev.task_id) as sub:
             first = await sub.next_event()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 PARSE_ERROR = -32700
@@ -31,6 +32,21 @@ REST_FORM: dict[int, tuple[int, str, str]] = {
     VERSION_NOT_SUPPORTED: (400, "FAILED_PRECONDITION", "VERSION_NOT_SUPPORTED"),
 }
 
+#: v1.0.0's §5.4 rows that v1.0.1 changed (variant ``rest-errors-v1.0.0``): both are "1.0"
+REST_FORM_V100: dict[int, tuple[int, str]] = {
+    TASK_NOT_CANCELABLE: (409, "FAILED_PRECONDITION"),
+    PUSH_NOT_SUPPORTED: (400, "UNIMPLEMENTED"),
+    UNSUPPORTED_OPERATION: (400, "UNIMPLEMENTED"),
+    CONTENT_TYPE_NOT_SUPPORTED: (415, "INVALID_ARGUMENT"),
+    VERSION_NOT_SUPPORTED: (400, "UNIMPLEMENTED"),
+}
+#: errors that are not A2A-specific: the spec requires an ErrorInfo only for A2A errors
+GENERIC = frozenset({PARSE_ERROR, INVALID_REQUEST, INVALID_PARAMS, INTERNAL_ERROR})
+
+
+def _no_variant(name: str) -> bool:
+    return False
+
 
 class A2AError(Exception):
     """An error answered to the client (never a crash): code, message, optional data."""
@@ -41,22 +57,28 @@ class A2AError(Exception):
         self.message = message
         self.http_status = http_status  # overrides the REST status (e.g. 413, 405)
 
-    def rest_body(self) -> tuple[int, dict[str, Any]]:
+    def rest_body(self, variant: Callable[[str], bool] = _no_variant) -> tuple[int, dict[str, Any]]:
+        """HTTP status and google.rpc.Status body, in the shape the legal variants pick."""
         status, name, reason = REST_FORM.get(self.code, REST_FORM[INTERNAL_ERROR])
+        if variant("rest-errors-v1.0.0"):
+            status, name = REST_FORM_V100.get(self.code, (status, name))
         if self.http_status is not None:
             status = self.http_status
-        error = {
-            "code": status,
-            "status": name,
-            "message": self.message,
-            "details": [
-                {
-                    "@type": "type.googleapis.com/google.rpc.ErrorInfo",
-                    "reason": reason,
-                    "domain": "a2a-protocol.org",
-                }
-            ],
-        }
+        details: list[dict[str, Any]] = [
+            {
+                "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                "reason": reason,
+                "domain": "a2a-protocol.org",
+            }
+        ]
+        if self.code in GENERIC and variant("rest-errors-no-errorinfo"):
+            details = []
+        elif self.code in GENERIC and variant("rest-errors-bad-request-detail"):
+            details = [{"@type": "type.googleapis.com/google.rpc.BadRequest",
+                        "fieldViolations": [{"field": "request", "description": self.message}]}]
+        error: dict[str, Any] = {"code": status, "status": name, "message": self.message}
+        if details:
+            error["details"] = details
         return status, {"error": error}
 
     def rpc_error(self) -> dict[str, Any]:

@@ -53,10 +53,10 @@ class RestEndpoint:
         error = as_answered(error, self.options)
         if self.options.fault("errors-as-500"):
             return plain_500(error)
-        status, body = error.rest_body()
+        status, body = error.rest_body(self.options.variant)
         if isinstance(error, NoRoute):
             body["error"]["status"] = "NOT_FOUND"
-            body["error"].pop("details")
+            body["error"].pop("details", None)
         if streaming and self.options.variant("sse-errors"):
             options = self.options
 

@@ -143,6 +143,23 @@ class Checker:
         return self.check(verdict.passed, expected=verdict.expected_text, actual=verdict.actual,
                           stream=stream if stream is not None else verdict.answer)
 
+    def require(
+        self,
+        cond: object,
+        expected: str,
+        actual: str,
+        stream: StreamResult | CallResult | None = None,
+    ) -> None:
+        """A precondition that is itself required behaviour (a scripted task that ends, an
+        interface that answers): unmet, the scenario fails with "precondition not met" and
+        stops, at every level (an INFO scenario is graded info, but judges nothing further)."""
+        __tracebackhide__ = True
+        self.checks += 1
+        if stream is not None and self.transcript is None:
+            self.transcript = transcript_of(stream)
+        if not cond:
+            raise self._failure(expected, f"precondition not met: {_text(actual)}", stream)
+
     def fail(
         self, expected: str, actual: str, stream: StreamResult | CallResult | None = None
     ) -> NoReturn:
@@ -154,6 +171,12 @@ class Checker:
     def record(self, key: str, value: object) -> None:
         """Note what the server does (reports show it; INFO scenarios only record)."""
         self.observations[key] = value
+
+    @property
+    def judged(self) -> bool:
+        """The scenario judged something: a check, or (INFO) a recorded observation. A test
+        that ends without either proved nothing, and is graded ``error``, never a pass."""
+        return self.checks > 0 or (self.level == "INFO" and bool(self.observations))
 
     def unsupported(self, reason: str) -> NoReturn:
         """The target lacks an optional capability: skip, reported as ``unsupported``."""

@@ -44,6 +44,9 @@ _STATUS: dict[str, tuple[str, str, str, dict[str, bool]]] = {
 _INTERMITTENT_PASS = ("passed", ".", "PASSED (intermittent)", {"green": True})
 #: the row of a test whose phases graded nothing (it did not run to the end, --setup-only)
 _UNGRADED = "no outcome: the test did not run to its end (interrupted, or --setup-only)"
+#: the message of a scenario that ended without a check (a scenario bug, graded ``error``)
+_NO_CHECK = ("the scenario made no check: it ended without judging anything, so it cannot "
+             "pass (a scenario bug)")
 #: longest pytest failure text kept as a row message when grading wrote none
 _LONGREPR_MAX = 4000
 
@@ -128,6 +131,8 @@ def grade(info: ItemInfo, rep: pytest.TestReport, exc: BaseException | None) -> 
     if rep.skipped and not hasattr(rep, "wasxfail"):
         return "unsupported" if _skip_reason(rep).startswith(UNSUPPORTED_PREFIX) else "skipped"
     if rep.passed:
+        if info.checker is not None and not info.checker.judged:
+            return "error"  # ended without a check: a pass would be a verdict without evidence
         if info.deviation is not None and not info.deviation.intermittent:
             return "unexpected-pass"
         return "info" if info.level == "INFO" else "passed"
@@ -164,7 +169,11 @@ def _apply(info: ItemInfo, rep: pytest.TestReport, exc: BaseException | None,
         message = _message(exc)
     elif outcome in ("unsupported", "skipped"):
         message = _skip_reason(rep)
-    if outcome == "non-strict":
+    if outcome == "error" and rep.passed:  # see grade(): the scenario made no check
+        message = _NO_CHECK
+        rep.outcome = "failed"
+        rep.longrepr = message
+    elif outcome == "non-strict":
         rep.outcome = "skipped"
         rep.wasxfail = _headline(exc) + " (SHOULD: fails only with --a2a-strict)"
     elif outcome == "expected-failure":
