@@ -15,7 +15,7 @@ import pytest_asyncio
 
 from pytest_a2a.judge.outcomes import ITEM_KEY
 from pytest_a2a.run import options as _options
-from pytest_a2a.run.session import RUN_KEY, A2ARun, get_run
+from pytest_a2a.run.session import RUN_KEY, STRESS_FILE_KEY, A2ARun, get_run
 
 if TYPE_CHECKING:
     from pytest_a2a.judge.context import A2AContext
@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 _MARKERS = (
     "a2a_requirement(id): the conformance requirement this test checks (graded by its level)",
     "a2a_scripted: needs the a2a-conformance/1 script agent; skipped when the target lacks it",
+    "a2a_stress: floods the target (like the backpressure and load families): runs after "
+    "every other test, alone under xdist",
 )
 
 
@@ -99,9 +101,33 @@ class _XdistHooks:
 
     def __init__(self, run: A2ARun) -> None:
         self.run = run
+        self._stress_file: str | None = None
 
     def pytest_configure_node(self, node: Any) -> None:
         node.workerinput.update(self.run.handover())
+        node.workerinput[STRESS_FILE_KEY] = self.stress_file()
+
+    def stress_file(self) -> str:
+        """Where workers name the stress tests for the scheduler (removed after the run)."""
+        if self._stress_file is None:
+            import os
+            import tempfile
+            import uuid
+
+            from pytest_a2a.run.xdist_sched import remove
+
+            path = os.path.join(tempfile.gettempdir(), f"pytest-a2a-stress-{uuid.uuid4().hex}.json")
+            self.run.config.add_cleanup(lambda: remove(path))
+            self._stress_file = path
+        return self._stress_file
+
+    def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:
+        """``--dist load`` (what ``-n`` uses by default): stress tests last, alone."""
+        if not self.run.expects_a2a or config.getvalue("dist") != "load":
+            return None
+        from pytest_a2a.run.xdist_sched import StressLastScheduling
+
+        return StressLastScheduling(config, log, self.stress_file())
 
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
         self.run.adopt(getattr(node, "workeroutput", None) or {})
@@ -129,6 +155,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     parametrize(get_run(metafunc.config), metafunc, marker)
 
 
+@pytest.hookimpl(trylast=True)  # after other plugins reorder or deselect: stress stays last
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     run = config.stash[RUN_KEY]
     mine = [
@@ -136,11 +163,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if item.get_closest_marker("a2a_requirement") is not None
         or "a2a" in getattr(item, "fixturenames", ())
         or item.get_closest_marker("a2a_scripted") is not None
+        or item.get_closest_marker("a2a_stress") is not None
     ]
     if mine:
-        from pytest_a2a.run.collect import prepare_items
+        from pytest_a2a.run.collect import order_stress_last, prepare_items
 
         prepare_items(run, mine)
+        stress = order_stress_last(items)
+        stress_file = (run.workerinput or {}).get(STRESS_FILE_KEY)
+        if stress and stress_file:  # xdist worker: tell the controller's scheduler
+            from pytest_a2a.run.xdist_sched import write_stress_ids
+
+            write_stress_ids(stress_file, [item.nodeid for item in stress])
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Before each scenario: is the target answering? (after the skip marks, which run first)"""
+    if ITEM_KEY in item.stash and "a2a" in getattr(item, "fixturenames", ()):
+        get_run(item.config).probe_before(item)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -153,6 +193,12 @@ def pytest_runtest_makereport(
         from pytest_a2a.judge.outcomes import apply
 
         apply(item, info, rep, call.excinfo.value if call.excinfo is not None else None)
+        if rep.when == "teardown":
+            from pytest_a2a.run.notes import NOTES_KEY
+
+            notes = item.stash.get(NOTES_KEY, None)
+            if notes is not None:
+                notes.attach(rep)
     return rep
 
 

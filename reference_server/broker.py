@@ -15,6 +15,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from reference_server.freeze import freeze_once
 from reference_server.model import Event, TaskView
 from reference_server.options import Options
 
@@ -51,6 +52,7 @@ class Subscriber:
         self.capacity = capacity
         self.drop_on_full = drop_on_full
         self.closed = False
+        self.overflowed = False  # cut off for falling a whole buffer behind
         self.dropped = 0
         #: fault unbounded-buffer: encodes each event as it is queued, so the backlog holds its
         #: own serialized copy (as a per-subscriber queue of encoded frames does)
@@ -67,7 +69,7 @@ class Subscriber:
             if self.drop_on_full:  # fault slow-consumer-drops: a silent gap
                 self.dropped += 1
                 return True
-            self.closed = True
+            self.closed = self.overflowed = True
             self._items.append(Overflow(self.capacity))
         elif self.serialize is not None:
             self._items.append(Frame(self.serialize(item)))
@@ -118,6 +120,7 @@ class Broker:
         self._lock = global_lock
         self._subscribers: list[Subscriber] = []
         self.finished = False
+        self.overflowed = False  # a reader of this task fell a whole buffer behind
 
     def subscribe(self, *, unchecked: bool = False) -> Subscriber:
         """A new subscriber that sees every event published from now on (synchronous: the
@@ -142,6 +145,7 @@ class Broker:
             return
         alive = [sub for sub in self._subscribers if sub.offer(event)]
         if len(alive) != len(self._subscribers):
+            self.overflowed |= any(sub.overflowed for sub in self._subscribers)
             self._subscribers = alive
 
     def publish_now(self, event: Event) -> None:
@@ -157,6 +161,8 @@ class Broker:
     def finish(self, end: End) -> None:
         self.finished = True
         self.end_turn(end)
+        if self.overflowed and self._options.fault("freeze-after-burst"):
+            freeze_once(self._lock)
 
     def leave(self, sub: Subscriber) -> None:
         """A reader went away; the task and the other readers carry on."""

@@ -26,6 +26,7 @@ from reference_server.errors import (
 )
 from reference_server.http_io import as_answered, json_response, plain_500, read_body
 from reference_server.model import Event
+from reference_server.requests import decode_id
 from reference_server.service import Service, StreamPlan
 from reference_server.sse import SseResponse, error_event_stream
 
@@ -126,10 +127,10 @@ class JsonRpcEndpoint:
             task_id, length = wire_v03.decode_get(params)
             return _result(rpc_id, enc.task(svc.get(task_id), length))
         if method == "tasks/cancel":
-            return _result(rpc_id, enc.task(await svc.cancel(wire_v03.decode_id(params))))
+            return _result(rpc_id, enc.task(await svc.cancel(decode_id(params))))
         if method == "tasks/resubscribe":
             self._check_streaming()
-            plan = await svc.resubscribe(wire_v03.decode_id(params), v10=False)
+            plan = await svc.resubscribe(decode_id(params), v10=False)
             return self._stream(plan, rpc_id, enc.stream_result)
         if method in PUSH_03:
             raise A2AError(PUSH_NOT_SUPPORTED, "push notifications are not supported")

@@ -105,6 +105,11 @@ FAULTS: dict[str, str] = {
         "per-subscriber buffers are unbounded and hold each event as its own encoded frame:"
         " memory grows with what a slow reader has not read (bug #21)"
     ),
+    "freeze-after-burst": (
+        "the first task to end after a reader fell a whole buffer behind its burst blocks the"
+        " server's event loop for 5 s: every connection freezes, then all is well (once per"
+        " server; bug #21)"
+    ),
     "load-drops-events": (
         "with more than 4 streams open at once, every 97th event written to a stream past its"
         " 32nd (counted across streams) is silently skipped (bug #20; a2a-python #768)"
@@ -152,6 +157,19 @@ VARIANTS: dict[str, str] = {
         " error event, then close (R20 silent)"
     ),
     "no-streaming": "the card says `streaming: false`; streaming methods answer -32004",
+    "rest-errors-no-errorinfo": (
+        "REST: errors that are not A2A-specific (parse, invalid request, invalid params,"
+        " internal) are a bare google.rpc.Status `{code, status, message}` without details"
+    ),
+    "rest-errors-bad-request-detail": (
+        "REST: errors that are not A2A-specific carry a google.rpc.BadRequest detail"
+        " instead of an ErrorInfo (S10 §11.6 SHOULD)"
+    ),
+    "rest-errors-v1.0.0": (
+        "REST: A2A errors use spec v1.0.0's §5.4 table: TaskNotCancelable HTTP 409,"
+        " ContentTypeNotSupported 415, status UNIMPLEMENTED for UnsupportedOperation,"
+        " VersionNotSupported and PushNotificationNotSupported"
+    ),
 }
 
 DEFAULT_BUFFER = 1024

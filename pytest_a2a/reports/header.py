@@ -63,6 +63,18 @@ class ServerLog:
 
 
 @dataclass(frozen=True)
+class Diagnosis:
+    """One finding that explains many rows; the reports open with these (JSON ``diagnoses``).
+
+    ``kind``: ``interface`` (every call to an interface failed the same way) or
+    ``unresponsive`` (the target stopped answering and never came back)."""
+
+    kind: str
+    text: str
+    tests: Sequence[str]  # node ids of the rows it explains
+
+
+@dataclass(frozen=True)
 class ReportHeader:
     target: TargetInfo | None  # None: no target was resolved (e.g. nothing collected)
     options: RunOptions
@@ -70,3 +82,4 @@ class ReportHeader:
     report_json: Path | None = None
     report_html: Path | None = None
     server_log: ServerLog | None = field(default=None)
+    diagnoses: Sequence[Diagnosis] = ()

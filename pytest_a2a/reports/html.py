@@ -35,7 +35,7 @@ th{background:#eef1f4;font-weight:600;font-size:13px} td.n{text-align:right}
 details summary{cursor:pointer} pre{background:#0f1720;color:#e6edf3;padding:10px;
 overflow:auto;border-radius:4px;font-size:12px;max-height:420px;white-space:pre-wrap}
 .req{font-family:ui-monospace,monospace} .txt{color:#5b6573;font-size:13px}
-tr.hidden{display:none}
+tr.hidden{display:none} .cause{color:#c8323c;font-weight:600} .silence{color:#b26b00}
 """
 
 _JS = """
@@ -114,6 +114,15 @@ def _row(row: dict[str, Any], reqs: dict[str, Any]) -> str:
     )
 
 
+def _diagnoses(data: dict[str, Any]) -> str:
+    """Root causes and silences of the target, above everything else."""
+    lines = [f'<p class="cause">root cause: {_e(d["text"])}</p>' for d in data["diagnoses"]]
+    lines += [f'<p class="silence">target unresponsive for {_e(s["seconds"])}s after '
+              f'{_e(s["after"])} (answered again before {_e(s["noticed_by"])})</p>'
+              for s in data["summary"]["unresponsive"] if s["recovered"]]
+    return "".join(lines)
+
+
 def _filters(data: dict[str, Any]) -> str:
     rows = data["rows"]
     order = [level or "none" for level in LEVEL_ORDER]
@@ -162,6 +171,7 @@ def render(rows: Sequence[ResultRow], header: ReportHeader) -> str:
         f"<style>{_CSS}</style></head><body>"
         f"<header><h1>A2A streaming conformance {verdict}</h1>"
         f'<div class="meta">{"<br>".join(meta)}</div></header><main>'
+        f"{_diagnoses(data)}"
         f"{_counts_table(data)}<div>failing requirements: <b>{_e(failing)}</b></div>"
         f"{_filters(data)}"
         '<table id="rows"><thead><tr><th>requirement</th><th>level</th><th>dialect</th>'

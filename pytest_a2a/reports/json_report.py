@@ -51,6 +51,8 @@ def build(rows: Sequence[ResultRow], header: ReportHeader) -> dict[str, Any]:
             "expectations": opts.expectations,
             "implementation": opts.implementation,
         },
+        "diagnoses": [{"kind": d.kind, "text": d.text, "explains": len(d.tests),
+                       "tests": list(d.tests)} for d in header.diagnoses],
         "summary": summary(rows),
         "requirements": {
             rid: {

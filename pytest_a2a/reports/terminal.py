@@ -7,6 +7,7 @@ from typing import Any
 
 from pytest_a2a.judge.rows import Outcome, ResultRow, counts, ordered
 from pytest_a2a.reports.header import ReportHeader
+from pytest_a2a.reports.summary import unresponsive
 
 #: (outcome, column title) in display order; empty columns are left out
 COLUMNS: tuple[tuple[Outcome, str], ...] = (
@@ -22,6 +23,13 @@ def write_summary(rows: Sequence[ResultRow], header: ReportHeader, tr: Any) -> N
     """Write the section with pytest's terminal reporter ``tr``."""
     rows = ordered(rows)
     tr.write_sep("=", "a2a conformance")
+    for diagnosis in header.diagnoses:  # one finding that explains many rows comes first
+        tr.write_line(f"ROOT CAUSE: {diagnosis.text}", red=True, bold=True)
+    for silence in unresponsive(rows):
+        if silence["recovered"]:
+            tr.write_line(f"target unresponsive for {silence['seconds']}s after "
+                          f"{silence['after']} (it answered again before "
+                          f"{silence['noticed_by']})", yellow=True)
     target = header.target
     if target is not None:
         tr.write_line(f"target: {target.described} — {target.implementation}")

@@ -6,6 +6,11 @@ Dialect parametrization: a test runs once per dialect in (dialects the run tests
 If that intersection is empty the test is still generated once, as ``test_x[no-dialect]``,
 and skipped with the reason, so reports show the requirement was not tested (never silently
 absent).
+
+Stress scenarios (``STRESS_FAMILIES``, or any test marked ``a2a_stress``) flood the target;
+``order_stress_last`` moves them behind every other test, so a target they knock over cannot
+fail unrelated requirements (under xdist, ``run.xdist_sched`` also keeps them off the other
+workers while those still run).
 """
 
 from __future__ import annotations
@@ -25,6 +30,29 @@ if TYPE_CHECKING:
     from pytest_a2a.run.session import A2ARun
 
 NO_DIALECT_ID = "no-dialect"
+#: requirement families whose scenarios flood the target (slow readers' bursts, 100 streams)
+STRESS_FAMILIES = frozenset({"backpressure", "load"})
+#: marks any other test as one that floods the target (docs/usage.md)
+STRESS_MARKER = "a2a_stress"
+
+
+def is_stress(item: pytest.Item) -> bool:
+    """Does ``item`` flood the target (by its requirement's family, or the marker)?"""
+    if item.get_closest_marker(STRESS_MARKER) is not None:
+        return True
+    info = item.stash.get(ITEM_KEY, None)
+    req = info.requirement if info is not None else None
+    return req is not None and req.id.partition(".")[0] in STRESS_FAMILIES
+
+
+def order_stress_last(items: list[pytest.Item]) -> list[pytest.Item]:
+    """Move the stress tests behind all others, each group in its own order (in place);
+    returns the stress tests."""
+    stress = [item for item in items if is_stress(item)]
+    if stress:
+        chosen = {id(item) for item in stress}
+        items[:] = [item for item in items if id(item) not in chosen] + stress
+    return stress
 
 
 def requirement_of(run: A2ARun, node: pytest.Item | pytest.Function | object,
@@ -98,7 +126,10 @@ def prepare_items(run: A2ARun, items: list[pytest.Item]) -> None:
 async def open_context(run: A2ARun, item: pytest.Item, dialect: str) -> AsyncIterator[A2AContext]:
     from pytest_a2a.budget import Budget
     from pytest_a2a.judge.context import A2AContext
+    from pytest_a2a.run.interfaces import InterfaceWatch
+    from pytest_a2a.run.notes import NOTES_KEY, ItemNotes
     from pytest_a2a.run.process import rss_bytes
+    from pytest_a2a.wire import observe
     from pytest_a2a.wire.client import A2AClient
 
     target = run.target()
@@ -108,13 +139,22 @@ async def open_context(run: A2ARun, item: pytest.Item, dialect: str) -> AsyncIte
     info = item.stash.get(ITEM_KEY, None)
     client = A2AClient(url, dialect=dialect, budget=budget, headers=headers,
                        max_event_bytes=run.options.max_event_bytes)
-    async with client:
-        ctx = A2AContext(
-            client=client, dialect=dialect, url=url, budget=budget,
-            requirement=info.requirement if info else None, card=target.card,
-            prompt=run.options.prompt, headers=headers, pid=target.pid, rss=rss_bytes,
-            booted=target.booted,
-        )
-        if info is not None:
-            info.checker = ctx
-        yield ctx
+    notes = item.stash.setdefault(NOTES_KEY, ItemNotes())
+    notes.urls = dict(run.selected())
+    # watch how each interface answers (root-cause headline), chained with --a2a-record's
+    watch = InterfaceWatch(notes.urls, observe.install(None))
+    observe.install(watch)
+    try:
+        async with client:
+            ctx = A2AContext(
+                client=client, dialect=dialect, url=url, budget=budget,
+                requirement=info.requirement if info else None, card=target.card,
+                prompt=run.options.prompt, long_prompt=run.options.target_long_prompt,
+                headers=headers, pid=target.pid, rss=rss_bytes, booted=target.booted,
+            )
+            if info is not None:
+                info.checker = ctx
+            yield ctx
+    finally:
+        observe.install(watch.inner)
+        notes.interfaces = watch.as_json()

@@ -8,21 +8,28 @@ Results flow one way: graded rows arrive on their reports (``add_result``) and l
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pytest_a2a.judge.rows import ResultRow
+from pytest_a2a.reports.summary import SILENCE_AFTER, SILENCE_SINCE, WAITED
+from pytest_a2a.run import notes as _notes
 from pytest_a2a.run.options import Options
 
 if TYPE_CHECKING:
     from pytest_a2a.judge.expectations import Expectations
     from pytest_a2a.judge.requirements import Registry
-    from pytest_a2a.reports.header import ReportHeader
+    from pytest_a2a.reports.header import Diagnosis, ReportHeader
+    from pytest_a2a.run.health import HealthProbe
+    from pytest_a2a.run.interfaces import InterfaceTally
     from pytest_a2a.run.process import ServerProcess
     from pytest_a2a.run.target import Embedded, Target
 
 WORKERINPUT_KEY = "a2a_target"
+#: workerinput key: the file where xdist workers name the stress tests (``run.xdist_sched``)
+STRESS_FILE_KEY = "a2a_stress_ids"
 TARGET_EXIT = pytest.ExitCode.USAGE_ERROR
 
 
@@ -41,6 +48,9 @@ class A2ARun:
         self._embedded: Embedded | None = None
         #: one per finished a2a test, in the order they finished (reporting process only)
         self.rows: list[ResultRow] = []
+        #: how each interface answered, over all tests (the root-cause headline)
+        self._interfaces: InterfaceTally | None = None
+        self._probe: HealthProbe | None = None
         # [helper G: embedded server as a subprocess] set by plugin.py: the run names the
         # packaged suite or gives a2a options, so an xdist controller boots the server once
         self.expects_a2a = False
@@ -77,8 +87,80 @@ class A2ARun:
     def add_result(self, report: pytest.TestReport) -> None:
         """Keep the row a finished a2a test's (teardown) report carries; others carry none."""
         row = ResultRow.from_report(report)
-        if row is not None:
-            self.rows.append(row)
+        if row is None:
+            return
+        silence, data = _notes.read(report)
+        self.interfaces.add(row.nodeid, data.get("interfaces") or {}, data.get("urls") or {})
+        if silence is not None and silence.recovered:
+            row = _observe(row, {WAITED: silence.seconds, SILENCE_AFTER: silence.since})
+            self._amend(silence.after, {"target_unresponsive_after_s": silence.seconds})
+        elif silence is not None:
+            row = replace(_observe(row, {SILENCE_SINCE: silence.since, WAITED: silence.seconds}),
+                          message=silence.describe(str(data.get("card_url", ""))))
+        self.rows.append(row)
+
+    @property
+    def interfaces(self) -> InterfaceTally:
+        """How each interface answered, over all tests (the root-cause headline)."""
+        if self._interfaces is None:
+            from pytest_a2a.run.interfaces import InterfaceTally
+
+            self._interfaces = InterfaceTally()
+        return self._interfaces
+
+    def _amend(self, nodeid: str | None, observations: dict[str, Any]) -> None:
+        """Note on an earlier row (the test after which the target went silent)."""
+        for i in range(len(self.rows) - 1, -1, -1):
+            if self.rows[i].nodeid == nodeid:
+                self.rows[i] = _observe(self.rows[i], observations)
+                return
+
+    def probe_before(self, item: pytest.Item) -> None:
+        """Before a scenario: does the target answer? Waits for it to recover (bounded);
+        fails the test as an error when it never does (``run.health``)."""
+        if self.options.replay is not None:  # [helper H] a replay has no server
+            return
+        probe = self._probe
+        if probe is None:
+            from pytest_a2a.run.health import HealthProbe
+
+            probe = self._probe = HealthProbe(self.target().card_url, dict(self.options.headers),
+                                              self.options.timeout)
+            self.config.add_cleanup(probe.close)
+        silence = probe.before(item.nodeid)
+        if silence is None:
+            return
+        notes = item.stash.setdefault(_notes.NOTES_KEY, _notes.ItemNotes())
+        notes.silence, notes.card_url = silence, probe.card_url
+        if not silence.recovered:
+            pytest.fail(silence.describe(probe.card_url), pytrace=False)
+
+    def diagnoses(self) -> list[Diagnosis]:
+        """Findings that explain many rows at once, most decisive first."""
+        from pytest_a2a.reports.header import Diagnosis
+        from pytest_a2a.run.health import RECOVERY_BUDGETS
+        from pytest_a2a.run.interfaces import describe, explained
+
+        found: list[Diagnosis] = []
+        silent: dict[str, list[str]] = {}
+        for row in self.rows:
+            since = row.observations.get(SILENCE_SINCE)
+            if since is not None:
+                silent.setdefault(str(since), []).append(row.nodeid)
+        for since, tests in silent.items():
+            found.append(Diagnosis("unresponsive", (
+                f"target unresponsive since {since}: it never answered again within "
+                f"{RECOVERY_BUDGETS * self.options.timeout:g}s; {len(tests)} tests not run "
+                "(error), no requirement judged on them"), tuple(tests)))
+        outcomes = {row.nodeid: row.outcome for row in self.rows}
+        not_passed = sum(1 for row in self.rows if row.outcome not in ("passed", "info",
+                                                                          "skipped"))
+        for cause in self.interfaces.root_causes():
+            tests = explained(cause, outcomes)
+            if tests:
+                found.append(Diagnosis("interface", describe(cause, len(tests), not_passed),
+                                       tuple(tests)))
+        return found
 
     def report_header(self) -> ReportHeader:
         """Everything the reports state besides the rows, as plain data."""
@@ -107,6 +189,7 @@ class A2ARun:
             requirements=self.registry,
             report_json=opts.report_json, report_html=opts.report_html,
             server_log=ServerLog(process.log_path, process.log_tail) if process else None,
+            diagnoses=tuple(self.diagnoses()),
         )
 
     # -- target -------------------------------------------------------------------------------
@@ -243,6 +326,10 @@ class A2ARun:
     def handover(self) -> dict[str, str]:
         """What an xdist worker needs from the controller (the already resolved target)."""
         return {WORKERINPUT_KEY: self._target.to_json()} if self._target is not None else {}
+
+
+def _observe(row: ResultRow, observations: dict[str, Any]) -> ResultRow:
+    return replace(row, observations={**row.observations, **observations})
 
 
 RUN_KEY = pytest.StashKey[A2ARun]()
