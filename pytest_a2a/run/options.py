@@ -19,9 +19,11 @@ BINDING_CHOICES = ("auto", "jsonrpc", "rest")
 SCRIPTED_CHOICES = ("auto", "yes", "no")
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_PROMPT = "Hello"
-#: The embedded reference server's plain-text agent streams a 400-word answer for ~2 s. Only
-#: that target gets a default: what keeps any other agent busy is for its user to say.
-DEFAULT_LONG_PROMPT = "Write a 400-word story about rivers"
+#: The embedded reference server's plain-text agent streams a 150-word answer for ~0.75 s: long
+#: enough to re-attach, cancel and drop mid-answer (a call takes ~1 ms), short enough that the
+#: zero-configuration run stays fast. Only that target gets a default: what keeps any other
+#: agent busy is for its user to say.
+DEFAULT_LONG_PROMPT = "Write a 150-word story about rivers"
 #: same value as pytest_a2a.wire.sse.DEFAULT_MAX_EVENT_BYTES (this module imports no wire code)
 DEFAULT_MAX_EVENT_BYTES = 4 * 1024 * 1024
 MAX_EVENT_BYTES_RANGE = (1024, 1024 * 1024 * 1024)
