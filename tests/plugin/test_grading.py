@@ -161,7 +161,7 @@ def test_scripted_tests_skip_without_the_skill(a2a_project: pytest.Pytester,
         @pytest.mark.a2a_requirement("demo.must")
         @pytest.mark.a2a_scripted
         async def test_scripted(a2a):
-            pass
+            a2a.check(True, expected="the scripted test runs", actual="it ran")
     """))
     result = a2a_project.runpytest(f"--a2a-url={url}", ".", "-rs")
     result.assert_outcomes(skipped=1)

@@ -26,6 +26,8 @@ PROBE = textwrap.dedent("""
             fh.write(json.dumps({"booted": a2a.booted, "rss": a2a.server_rss(),
                                  "pid": a2a.server_pid, "url": a2a.url, "me": os.getpid(),
                                  "dialect": a2a.dialect}) + "\\n")
+        # a scenario that checks nothing is an error: the probe checks what it wrote
+        a2a.check(a2a.url.startswith("http"), expected="a target URL", actual=a2a.url)
 """)
 
 
