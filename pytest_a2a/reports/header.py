@@ -75,6 +75,31 @@ class Diagnosis:
 
 
 @dataclass(frozen=True)
+class Cost:
+    """What the run cost: the summary's last line (wall time, events judged, events/s)."""
+
+    wall_s: float
+    events: int
+
+    def line(self) -> str:
+        rate = self.events / self.wall_s if self.wall_s > 0 else 0.0
+        return (f"cost: {self.wall_s:.1f} s wall, {self.events:,} events judged, "
+                f"{rate:,.0f} events/s")
+
+
+@dataclass(frozen=True)
+class CoverageInfo:
+    """How far the verdicts reach (computed by the judge from the rows; rendered here)."""
+
+    line: str
+    judged: int
+    applicable: int
+    by_dialect: Mapping[str, str]
+    needs_agent: Mapping[str, str]
+    not_judged: Mapping[str, str]
+
+
+@dataclass(frozen=True)
 class ReportHeader:
     target: TargetInfo | None  # None: no target was resolved (e.g. nothing collected)
     options: RunOptions
@@ -83,3 +108,5 @@ class ReportHeader:
     report_html: Path | None = None
     server_log: ServerLog | None = field(default=None)
     diagnoses: Sequence[Diagnosis] = ()
+    coverage: CoverageInfo | None = None
+    cost: Cost | None = None

@@ -123,6 +123,18 @@ def _diagnoses(data: dict[str, Any]) -> str:
     return "".join(lines)
 
 
+def _coverage(data: dict[str, Any]) -> str:
+    """The coverage line and, folded, what was not judged and why."""
+    cov = data.get("coverage")
+    if not cov:
+        return ""
+    why = [*(f"{rid}: needs the conformance agent: {r}" for rid, r in cov["needs_agent"].items()),
+           *(f"{rid}: not judged: {r}" for rid, r in cov["not_judged"].items())]
+    items = "".join(f"<li>{_e(w)}</li>" for w in why)
+    return (f'<details class="coverage"><summary>{_e(cov["line"])}</summary><ul>{items}</ul>'
+            "</details>")
+
+
 def _filters(data: dict[str, Any]) -> str:
     rows = data["rows"]
     order = [level or "none" for level in LEVEL_ORDER]
@@ -173,6 +185,7 @@ def render(rows: Sequence[ResultRow], header: ReportHeader) -> str:
         f'<div class="meta">{"<br>".join(meta)}</div></header><main>'
         f"{_diagnoses(data)}"
         f"{_counts_table(data)}<div>failing requirements: <b>{_e(failing)}</b></div>"
+        f"{_coverage(data)}"
         f"{_filters(data)}"
         '<table id="rows"><thead><tr><th>requirement</th><th>level</th><th>dialect</th>'
         f"<th>outcome</th><th>time</th><th>details</th></tr></thead><tbody>{body}</tbody></table>"

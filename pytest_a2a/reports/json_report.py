@@ -31,6 +31,15 @@ def _target(target: TargetInfo | None) -> dict[str, Any] | None:
     }
 
 
+def _coverage(header: ReportHeader) -> dict[str, Any] | None:
+    cov = header.coverage
+    if cov is None:
+        return None
+    return {"line": cov.line, "judged": cov.judged, "applicable": cov.applicable,
+            "by_dialect": dict(cov.by_dialect), "needs_agent": dict(cov.needs_agent),
+            "not_judged": dict(cov.not_judged)}
+
+
 def build(rows: Sequence[ResultRow], header: ReportHeader) -> dict[str, Any]:
     """The report document; also what the HTML report renders."""
     rows = ordered(rows)
@@ -54,6 +63,9 @@ def build(rows: Sequence[ResultRow], header: ReportHeader) -> dict[str, Any]:
         "diagnoses": [{"kind": d.kind, "text": d.text, "explains": len(d.tests),
                        "tests": list(d.tests)} for d in header.diagnoses],
         "summary": summary(rows),
+        "coverage": _coverage(header),
+        "cost": ({"wall_s": round(header.cost.wall_s, 3), "events_judged": header.cost.events}
+                 if header.cost is not None else None),
         "requirements": {
             rid: {
                 "level": reqs[rid].level,

@@ -51,10 +51,14 @@ def write_summary(rows: Sequence[ResultRow], header: ReportHeader, tr: Any) -> N
     for label, path in (("json report", header.report_json), ("html report", header.report_html)):
         if path is not None:
             tr.write_line(f"{label}: {path}")
+    if header.coverage is not None:
+        tr.write_line(header.coverage.line)
     log = header.server_log
     if log is not None and any(r.failing for r in rows):
         tr.write_sep("-", f"a2a server log (last lines of {log.path})")
         tr.write_line(log.tail())
+    if header.cost is not None:
+        tr.write_line(header.cost.line())
 
 
 def _listing(tr: Any, title: str, rows: list[ResultRow], red: bool = False) -> None:

@@ -8,12 +8,14 @@ Results flow one way: graded rows arrive on their reports (``add_result``) and l
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pytest_a2a.judge.rows import ResultRow
+from pytest_a2a.reports.header import Cost
 from pytest_a2a.reports.summary import SILENCE_AFTER, SILENCE_SINCE, WAITED
 from pytest_a2a.run import notes as _notes
 from pytest_a2a.run.options import Options
@@ -21,13 +23,15 @@ from pytest_a2a.run.options import Options
 if TYPE_CHECKING:
     from pytest_a2a.judge.expectations import Expectations
     from pytest_a2a.judge.requirements import Registry
-    from pytest_a2a.reports.header import Diagnosis, ReportHeader
+    from pytest_a2a.reports.header import CoverageInfo, Diagnosis, ReportHeader
     from pytest_a2a.run.health import HealthProbe
     from pytest_a2a.run.interfaces import InterfaceTally
     from pytest_a2a.run.process import ServerProcess
     from pytest_a2a.run.target import Embedded, Target
 
 WORKERINPUT_KEY = "a2a_target"
+#: workeroutput key: SSE events an xdist worker judged (summed into the cost line)
+EVENTS_KEY = "a2a_events_judged"
 #: workerinput key: the file where xdist workers name the stress tests (``run.xdist_sched``)
 STRESS_FILE_KEY = "a2a_stress_ids"
 TARGET_EXIT = pytest.ExitCode.USAGE_ERROR
@@ -54,6 +58,9 @@ class A2ARun:
         # [helper G: embedded server as a subprocess] set by plugin.py: the run names the
         # packaged suite or gives a2a options, so an xdist controller boots the server once
         self.expects_a2a = False
+        #: the run's start (the cost line's wall time) and events judged by xdist workers
+        self.started = time.monotonic()
+        self._worker_events = 0
 
     # -- data ---------------------------------------------------------------------------------
     @property
@@ -190,7 +197,30 @@ class A2ARun:
             report_json=opts.report_json, report_html=opts.report_html,
             server_log=ServerLog(process.log_path, process.log_tail) if process else None,
             diagnoses=tuple(self.diagnoses()),
+            coverage=self._coverage(),
+            cost=Cost(time.monotonic() - self.started, self.events_judged()),
         )
+
+    def _coverage(self) -> CoverageInfo | None:
+        """Coverage over the dialects tested (None when no target or no a2a rows)."""
+        from pytest_a2a.judge.coverage import coverage, coverage_by_dialect
+        from pytest_a2a.reports.header import CoverageInfo
+
+        if self._target is None or not self.rows or self.options.replay is not None:
+            return None
+        dialects = list(self.selected())
+        total = coverage(self.rows, self.registry, dialects)
+        per = coverage_by_dialect(self.rows, self.registry, dialects)
+        return CoverageInfo(
+            line=total.line(), judged=len(total.judged), applicable=len(total.applicable),
+            by_dialect={d: c.line() for d, c in per.items()},
+            needs_agent=dict(total.needs_agent), not_judged=dict(total.not_judged))
+
+    def events_judged(self) -> int:
+        """Events judged by this process plus what xdist workers reported."""
+        from pytest_a2a.wire.stream import events_judged
+
+        return events_judged() + self._worker_events
 
     # -- target -------------------------------------------------------------------------------
     @property
@@ -317,15 +347,25 @@ class A2ARun:
         return lines
 
     def adopt(self, workeroutput: dict[str, Any]) -> None:
-        """Controller: learn the target a worker resolved itself (embedded, for reports)."""
+        """Controller: learn the target a worker resolved itself (embedded, for reports), and
+        add the events it judged to the cost line."""
+        self._worker_events += int(workeroutput.get(EVENTS_KEY, 0) or 0)
         if self._target is None and WORKERINPUT_KEY in workeroutput:
             from pytest_a2a.run.target import Target
 
             self._target = Target.from_json(workeroutput[WORKERINPUT_KEY])
 
-    def handover(self) -> dict[str, str]:
-        """What an xdist worker needs from the controller (the already resolved target)."""
-        return {WORKERINPUT_KEY: self._target.to_json()} if self._target is not None else {}
+    def handover(self) -> dict[str, Any]:
+        """Controller → worker: the already resolved target. Worker → controller: the same,
+        plus how many events the worker judged."""
+        out: dict[str, Any] = {}
+        if self._target is not None:
+            out[WORKERINPUT_KEY] = self._target.to_json()
+        if self.is_worker:
+            from pytest_a2a.wire.stream import events_judged
+
+            out[EVENTS_KEY] = events_judged()
+        return out
 
 
 def _observe(row: ResultRow, observations: dict[str, Any]) -> ResultRow:
