@@ -120,41 +120,6 @@ def show(k: Key) -> str:
     return " ".join(str(part)[:30] for part in k if part != "")
 
 
-def reassemble(events: Sequence[StreamEvent]) -> dict[str, str]:
-    """R13: ``append: true`` appends to the artifact, else the chunk replaces it."""
-    out: dict[str, str] = {}
-    for ev in events:
-        au = ev.artifact_update
-        if au is not None:
-            aid = au.artifact.artifact_id or ""
-            out[aid] = out.get(aid, "") + au.artifact.text if au.append else au.artifact.text
-    return out
-
-
-def stored_artifacts(call: CallResult) -> dict[str, str]:
-    task = call.task
-    return {} if task is None else {a.artifact_id or "": a.text for a in task.artifacts}
-
-
-def id_problems(res: StreamResult) -> list[str]:
-    """Events whose taskId/contextId is empty or differs from the stream's first task event."""
-    ref = next((ev for ev in res.events if ev.kind in ("task", "status", "artifact")), None)
-    if ref is None:
-        return ["no task event to take the ids from"]
-    want = (ref.task_id, ref.context_id)
-    problems = [] if all(want) else [f"#{ref.index} {ref.describe()}: empty id {want}"]
-    for ev in res.events:
-        if ev.kind in ("task", "status", "artifact"):
-            got = (ev.task_id, ev.context_id)
-        elif ev.message is not None:  # a Message's ids are optional: judged when present
-            got = (ev.message.task_id or want[0], ev.message.context_id or want[1])
-        else:
-            continue
-        if got != want:
-            problems.append(f"#{ev.index} {ev.describe()}: taskId={got[0]!r} contextId={got[1]!r}")
-    return problems
-
-
 async def running_task(a2a: A2AContext, stream: EventStream) -> str:
     """Read the long prompt's stream until it names its task and shows progress (a first
     artifact chunk or message after the first event), with no terminal state yet.

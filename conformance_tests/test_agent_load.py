@@ -14,15 +14,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from conformance_tests.agent_support import (
-    Which,
-    answer,
-    not_observable,
-    prompts,
-    reassemble,
-    stored_artifacts,
-)
+from conformance_tests.agent_support import Which, answer, not_observable, prompts
 from pytest_a2a.judge.context import A2AContext
+from pytest_a2a.judge.stream_rules import reassemble, stored_artifacts
 from pytest_a2a.wire.gather import gather_bounded
 from pytest_a2a.wire.results import CallResult, StreamResult
 

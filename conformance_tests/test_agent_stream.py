@@ -14,38 +14,23 @@ import pytest
 from conformance_tests.agent_support import (
     Which,
     answer,
-    id_problems,
     not_observable,
     prompts,
-    reassemble,
-    stored_artifacts,
     task_stream,
 )
+from pytest_a2a.judge import stream_rules as rules
 from pytest_a2a.judge import verifiers
 from pytest_a2a.judge.context import A2AContext
-from pytest_a2a.wire.models import StreamEvent
+from pytest_a2a.judge.verifiers import Verdict
 
 pytestmark = pytest.mark.asyncio
 
-#: lifecycle rank; interrupted states rank with working (a follow-up resumes them)
-_RANK = {"submitted": 0, "working": 1, "input-required": 1, "auth-required": 1,
-         "completed": 2, "failed": 2, "canceled": 2, "rejected": 2}
 
-
-def _regressions(events: list[StreamEvent]) -> list[str]:
-    problems: list[str] = []
-    best, final = -1, None
-    for ev in events:
-        state = ev.state
-        if ev.kind not in ("task", "status") or state not in _RANK:
-            continue
-        if final is not None and state != final:
-            problems.append(f"#{ev.index} {state} after terminal {final}")
-        elif _RANK[state] < best:
-            problems.append(f"#{ev.index} {state} after a later state")
-        best = max(best, _RANK[state])
-        final = state if _RANK[state] == 2 else final
-    return problems
+def _observed(a2a: A2AContext, verdict: Verdict) -> Verdict:
+    """A shared rule's verdict, or "not observable" when the answer held nothing to judge."""
+    if not verdict.observed:
+        not_observable(a2a, verdict.actual)
+    return verdict
 
 
 @pytest.mark.a2a_requirement("ordering.state-machine")
@@ -54,9 +39,7 @@ async def test_agent_state_machine(a2a: A2AContext, which: Which) -> None:
     """S10 §4.1.3: the answer's states never move backwards, nothing but it after a terminal."""
     res = (await answer(a2a, which)).res
     task_stream(a2a, res)
-    problems = _regressions(res.events)
-    a2a.check(not problems, expected="states never move backwards",
-              actual=f"{'; '.join(problems[:4])} in {res.describe()}", stream=res)
+    a2a.verify(rules.state_machine(res))
 
 
 @pytest.mark.a2a_requirement("ordering.single-terminal")
@@ -65,9 +48,7 @@ async def test_agent_single_terminal(a2a: A2AContext, which: Which) -> None:
     """R5/R8: exactly one terminal status update (a final Task snapshot is not one)."""
     res = (await answer(a2a, which)).res
     task_stream(a2a, res)
-    terminals = [ev for ev in res.events if ev.kind == "status" and ev.is_terminal]
-    a2a.check(len(terminals) == 1, expected="exactly one terminal status update",
-              actual=f"{len(terminals)}: {res.describe()}", stream=res)
+    a2a.verify(rules.single_terminal(res))
 
 
 @pytest.mark.a2a_requirement("ordering.artifacts-before-terminal")
@@ -79,11 +60,7 @@ async def test_agent_artifacts_before_terminal(a2a: A2AContext, which: Which) ->
     produced = [ev for ev in res.events if ev.kind in ("artifact", "message")]
     if not produced:
         not_observable(a2a, "the answer carried no artifact and no message")
-    end = next(ev.index for ev in res.events if ev.is_terminal)
-    late = [ev for ev in produced if ev.index > end]
-    a2a.check(not late, expected="every artifact and message before the terminal status "
-              f"(#{end})", actual="after it: " + ", ".join(f"#{e.index} {e.describe()}"
-                                                           for e in late[:4]), stream=res)
+    a2a.verify(rules.artifacts_before_terminal(res))
 
 
 @pytest.mark.a2a_requirement("artifacts.append-announced")
@@ -92,19 +69,7 @@ async def test_agent_append_announced(a2a: A2AContext, which: Which) -> None:
     """R13: ``append: true`` only on an artifactId the stream announced before."""
     res = (await answer(a2a, which)).res
     task_stream(a2a, res, terminal=False)
-    updates = [ev for ev in res.events if ev.artifact_update is not None]
-    if not updates:
-        not_observable(a2a, "the answer streamed no artifact")
-    seen: set[str | None] = set()
-    bad = []
-    for ev in updates:
-        assert ev.artifact_update is not None
-        aid = ev.artifact_update.artifact.artifact_id
-        if ev.artifact_update.append and aid not in seen:
-            bad.append(f"#{ev.index} append: true for unannounced {aid!r}")
-        seen.add(aid)
-    a2a.check(not bad, expected="the first chunk of every artifact has append: false",
-              actual="; ".join(bad[:4]), stream=res)
+    a2a.verify(_observed(a2a, rules.append_announced(res)))
 
 
 @pytest.mark.a2a_requirement("artifacts.nothing-after-last-chunk")
@@ -113,20 +78,7 @@ async def test_agent_nothing_after_last_chunk(a2a: A2AContext, which: Which) -> 
     """R13: after ``lastChunk: true`` no further chunk of that artifact, to the stream's end."""
     res = (await answer(a2a, which)).res
     task_stream(a2a, res)
-    sealed: dict[str | None, int] = {}
-    bad = []
-    for ev in res.events:
-        if (au := ev.artifact_update) is None:
-            continue
-        aid = au.artifact.artifact_id
-        if aid in sealed:
-            bad.append(f"#{ev.index} {ev.describe()} after the last chunk #{sealed[aid]}")
-        if au.last_chunk:
-            sealed.setdefault(aid, ev.index)
-    if not sealed:
-        not_observable(a2a, "no chunk of the answer was marked lastChunk: true")
-    a2a.check(not bad, expected="no chunk after lastChunk: true", actual="; ".join(bad[:4]),
-              stream=res)
+    a2a.verify(_observed(a2a, rules.nothing_after_last_chunk(res)))
 
 
 @pytest.mark.a2a_requirement("ordering.ids-consistent")
@@ -135,9 +87,7 @@ async def test_agent_ids_consistent(a2a: A2AContext, which: Which) -> None:
     """R16 on the long answer (the short one: test_ordering's black-box scenario)."""
     res = (await answer(a2a, which)).res
     task_stream(a2a, res, terminal=False)
-    problems = id_problems(res)
-    a2a.check(not problems, expected="every event carries the Task's non-empty ids",
-              actual="; ".join(problems[:5]), stream=res)
+    a2a.verify(rules.ids_consistent(res))
 
 
 @pytest.mark.a2a_requirement("closure.get-task-agrees")
@@ -157,27 +107,8 @@ async def test_agent_reassembly_matches_get(a2a: A2AContext, which: Which) -> No
     """R13 on the long answer: GetTask's artifacts equal the stream's chunks reassembled."""
     ans = await answer(a2a, which)
     task_stream(a2a, ans.res)
-    streamed = reassemble(ans.res.events)
-    if not streamed:
-        not_observable(a2a, "the answer streamed no artifact")
     assert ans.got is not None
-    a2a.require(ans.got.task is not None, expected="GetTask returns the task",
-                actual=ans.got.describe(), stream=ans.got)
-    stored = stored_artifacts(ans.got)
-    a2a.check(stored == streamed, expected=f"GetTask artifacts equal the reassembly "
-              f"({ {k: len(v) for k, v in streamed.items()} } characters)",
-              actual=f"GetTask: { {k: len(v) for k, v in stored.items()} } characters; "
-                     f"first difference at {_diff(streamed, stored)}", stream=ans.got)
-
-
-def _diff(a: dict[str, str], b: dict[str, str]) -> str:
-    for aid in sorted(set(a) | set(b)):
-        x, y = a.get(aid, ""), b.get(aid, "")
-        if x != y:
-            at = next((i for i, (p, q) in enumerate(zip(x, y, strict=False)) if p != q),
-                      min(len(x), len(y)))
-            return f"{aid!r}[{at}]: stream {x[at:at + 30]!r}, GetTask {y[at:at + 30]!r}"
-    return "nowhere"
+    a2a.verify(_observed(a2a, rules.reassembly_matches(ans.res, ans.got)))
 
 
 @pytest.mark.a2a_requirement("ordering.rpc-id")
@@ -187,11 +118,7 @@ async def test_agent_rpc_id(a2a: A2AContext, which: Which) -> None:
     res = (await answer(a2a, which)).res
     a2a.require(bool(res.events), expected="at least one event", actual=res.describe(),
                 stream=res)
-    want = res.request_id
-    bad = [ev for ev in res.events if not ev.has_rpc_id or ev.rpc_id != want]
-    a2a.check(not bad, expected=f"every event has id {want!r}",
-              actual="; ".join(f"#{ev.index} id={ev.rpc_id!r}" if ev.has_rpc_id
-                               else f"#{ev.index} without id" for ev in bad[:5]), stream=res)
+    a2a.verify(rules.rpc_id(res, res.request_id))
 
 
 @pytest.mark.a2a_requirement("framing.schema-valid")
@@ -201,16 +128,7 @@ async def test_agent_schema_valid(a2a: A2AContext, which: Which) -> None:
     res = (await answer(a2a, which)).res
     a2a.require(bool(res.events), expected="at least one event", actual=res.describe(),
                 stream=res)
-    problems = []
-    for ev in res.events:
-        # the 1.0 `kind` rule is framing.no-kind-1.0's (SHOULD), as in test_framing
-        errors = [e for e in ev.schema_errors
-                  if not ("'kind'" in e and "should not be valid" in e)]
-        if ev.kind == "invalid" and not errors:
-            errors = [ev.reason or "undecodable event"]
-        problems += [f"#{ev.index} {ev.describe()}: {e}" for e in errors[:2]]
-    a2a.check(not problems, expected=f"every event valid for {a2a.dialect}",
-              actual="; ".join(problems[:5]), stream=res)
+    a2a.verify(rules.schema_valid(res))  # the 1.0 `kind` rule is framing.no-kind-1.0's
 
 
 async def _task_first(a2a: A2AContext, which: Which) -> None:
@@ -240,11 +158,7 @@ async def test_agent_final_flag(a2a: A2AContext, which: Which) -> None:
     """R8 (0.3): the terminal status update says ``final: true``."""
     res = (await answer(a2a, which)).res
     task_stream(a2a, res)
-    end = next(ev for ev in res.events if ev.is_terminal)
-    if end.kind != "status":
-        not_observable(a2a, f"the terminal state came as a {end.kind}, not a status update")
-    a2a.check(end.final is True, expected="the terminal status update has final: true",
-              actual=f"#{end.index} {end.describe()} final={end.final}", stream=res)
+    a2a.verify(_observed(a2a, rules.final_flag(res)))
 
 
 @pytest.mark.a2a_requirement("ordering.no-message-in-task")
@@ -253,9 +167,7 @@ async def test_agent_no_message_in_task(a2a: A2AContext, which: Which) -> None:
     """R5 (1.0): a task stream carries agent messages in status.message, never as Messages."""
     res = (await answer(a2a, which)).res
     task_stream(a2a, res)
-    messages = [ev for ev in res.events if ev.kind == "message"]
-    a2a.check(not messages, expected="no standalone Message event in the task stream",
-              actual=res.describe(), stream=res)
+    a2a.verify(rules.no_message_in_task(res))
 
 
 @pytest.mark.a2a_requirement("closure.closes-after-terminal")

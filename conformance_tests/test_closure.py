@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from pytest_a2a import script
-from pytest_a2a.judge import verifiers
+from pytest_a2a.judge import stream_rules, verifiers
 from pytest_a2a.judge.context import A2AContext
 from pytest_a2a.wire.models import INTERRUPTED_STATES, TERMINAL_STATES
 from pytest_a2a.wire.results import StreamResult
@@ -66,17 +66,7 @@ async def test_final_flag(a2a: A2AContext, state: str) -> None:
     a2a.needs_streaming()
     steps: list[dict[str, Any]] = [{"status": "working"}, {"message": "m1"},
                                    {"artifact": {"id": "a1", "text": "x"}}, {"status": state}]
-    res = await a2a.client.stream_collect(script.build(steps))
-    statuses = res.by_kind("status")
-    terminal = [ev for ev in statuses if ev.is_terminal]
-    early = [ev for ev in statuses if not ev.is_terminal and ev.final]
-    a2a.check(terminal, expected="a terminal status update", actual=a2a.describe(res),
-              stream=res)
-    a2a.check(all(ev.final is True for ev in terminal),
-              expected=f"the terminal {state} status update has final: true",
-              actual=", ".join(f"#{ev.index} final={ev.final}" for ev in terminal), stream=res)
-    a2a.check(not early, expected="no non-terminal status update has final: true",
-              actual=", ".join(f"#{ev.index} {ev.describe()}" for ev in early), stream=res)
+    a2a.verify(stream_rules.final_flag(await a2a.client.stream_collect(script.build(steps))))
 
 
 @pytest.mark.a2a_requirement("closure.interrupted")
@@ -133,6 +123,6 @@ async def test_get_task_agrees(a2a: A2AContext, state: str) -> None:
     a2a.check(bool(terminal and res.task_id), expected=f"a task stream ending {state}",
               actual=a2a.describe(res), stream=res)
     assert res.task_id is not None
-    got = await a2a.client.get_task(res.task_id)
-    a2a.check(got.task is not None and got.state == terminal[0].state,
-              expected=f"GetTask reports {terminal[0].state}", actual=got.describe(), stream=got)
+    end = str(terminal[0].state)
+    a2a.verify(verifiers.task_state(await a2a.client.get_task(res.task_id), {end},
+                                    f"the stream's end state {end}"))

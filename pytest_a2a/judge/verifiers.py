@@ -69,6 +69,10 @@ class Verdict:
     actual: str
     #: the call or stream judged (its transcript goes into the failure report)
     answer: StreamResult | CallResult | None = field(default=None, compare=False, repr=False)
+    #: False: the answer held nothing this rule could judge (``actual`` says why). Such a
+    #: verdict never passes, so ``a2a.verify`` fails it; a caller that may lawfully see
+    #: nothing (a black-box answer, a recording) tests ``observed`` first and says so.
+    observed: bool = True
 
     @property
     def expected_text(self) -> str:

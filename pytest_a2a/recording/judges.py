@@ -12,11 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from pytest_a2a.judge import stream_rules as rules
 from pytest_a2a.judge import verifiers
 from pytest_a2a.judge.requirements import Registry, Requirement
 from pytest_a2a.recording import judges_more as more
 from pytest_a2a.recording import judges_stream as st
-from pytest_a2a.recording.judges_stream import Judgement, na, skip, task_events, verdict
+from pytest_a2a.recording.judges_stream import Judgement, judged, na, skip, task_events, verdict
 from pytest_a2a.recording.replay import Replayed, replay_call, replay_stream
 from pytest_a2a.wire.results import CallResult
 
@@ -53,32 +54,22 @@ def get_task_agrees(r: Replayed) -> Judgement:
     got = _later_get(r)
     if isinstance(got, str):
         return skip(got)
-    return verdict(got.task is not None and got.state == terminal[0].state,
-                   f"GetTask reports {terminal[0].state}", got.describe())
+    end = str(terminal[0].state)
+    return judged(verifiers.task_state(got, {end}, f"the stream's end state {end}"))
 
 
 def reassembly_matches_get(r: Replayed) -> Judgement:
-    events, nj = task_events(r)
+    _events, nj = task_events(r)
     if nj:
         return nj
-    updates = [ev.artifact_update for ev in events if ev.artifact_update is not None]
-    if not updates:
+    if not any(ev.artifact_update is not None for ev in r.result.events):
         return na("no artifact update in the recording")
     got = _later_get(r)
     if isinstance(got, str):
         return skip(got)
     if r.truncated:
         return skip("the recording stops at its size cap: the reassembly is incomplete")
-    streamed: dict[str, str] = {}
-    for au in updates:
-        key = au.artifact.artifact_id or ""
-        streamed[key] = streamed.get(key, "") + au.artifact.text if au.append \
-            else au.artifact.text
-    if got.task is None:
-        return verdict(False, "GetTask returns the task", got.describe())
-    stored = {art.artifact_id or "": art.text for art in got.task.artifacts}
-    return verdict(stored == streamed, f"GetTask artifacts {streamed}",
-                   f"GetTask artifacts {stored}")
+    return judged(rules.reassembly_matches(r.result, got))
 
 
 def reattach_snapshot_first(r: Replayed) -> Judgement:
@@ -105,8 +96,7 @@ def invalid_params(r: Replayed) -> Judgement:
     message = r.facts.message
     if r.exchange.op != "stream" or message is None or message.get("parts"):
         return na("not a streaming request with a part-less message")
-    v = verifiers.error_code(r.result, -32602, binding=_binding(r), rest_status=400)
-    return verdict(v.passed, v.expected_text, v.actual)
+    return judged(verifiers.error_code(r.result, -32602, binding=_binding(r), rest_status=400))
 
 
 def reattach_terminal_task(r: Replayed) -> Judgement:
@@ -128,8 +118,7 @@ def reattach_terminal_task(r: Replayed) -> Judgement:
             for ev in earlier.events)
     if not ended:
         return na("the recording shows no earlier stream of this task reaching a terminal state")
-    v = verifiers.error_code(r.result, -32004, binding=_binding(r))
-    return verdict(v.passed, v.expected_text, v.actual)
+    return judged(verifiers.error_code(r.result, -32004, binding=_binding(r)))
 
 
 Judge = Callable[[Replayed], Judgement]

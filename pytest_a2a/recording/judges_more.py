@@ -10,11 +10,13 @@ import json
 from typing import Any
 
 from pytest_a2a import script as scripts
+from pytest_a2a.judge import stream_rules as rules
 from pytest_a2a.judge import verifiers
 from pytest_a2a.recording.judges_stream import (
     Judgement,
     bad,
     error_answer,
+    judged,
     na,
     script_of,
     skip,
@@ -24,36 +26,11 @@ from pytest_a2a.recording.judges_stream import (
     whole,
 )
 from pytest_a2a.recording.replay import Replayed
-from pytest_a2a.wire.models import StreamEvent
-
-
-def _from(v: verifiers.Verdict) -> Judgement:
-    return verdict(v.passed, v.expected_text, v.actual)
 
 
 def ids_consistent(r: Replayed) -> Judgement:
-    events, nj = task_events(r)
-    if nj:
-        return nj
-    ref = next((ev for ev in events if ev.kind == "task"), None) or next(
-        (ev for ev in events if ev.kind in ("status", "artifact")), None)
-    if ref is None:
-        return na("no task, status or artifact event to take the ids from")
-    want = (ref.task_id, ref.context_id)
-    problems = [f"reference event {ref.describe()} has taskId={want[0]!r} "
-                f"contextId={want[1]!r}"] if not all(want) else []
-    for ev in events:
-        if ev.kind in ("task", "status", "artifact"):
-            got = (ev.task_id, ev.context_id)
-        elif ev.kind == "message" and ev.message is not None:
-            got = (ev.message.task_id or want[0], ev.message.context_id or want[1])
-        else:
-            continue
-        if got != want:
-            problems.append(f"#{ev.index} {ev.describe()}: taskId={got[0]!r} "
-                            f"contextId={got[1]!r}")
-    return whole(r, verdict(not problems, "every event carries the Task's non-empty ids",
-                            "; ".join(problems[:5]) or "consistent"))
+    _events, nj = task_events(r)
+    return nj or whole(r, judged(rules.ids_consistent(r.result)))
 
 
 def rpc_id(r: Replayed) -> Judgement:
@@ -67,25 +44,12 @@ def rpc_id(r: Replayed) -> Judgement:
                        f"ids {sorted(ids)[:4]}" + ("; an event without id" if any(
                            not ev.has_rpc_id for ev in events) else ""))
         return skip("the request was not captured: its id is unknown (the events agree)")
-    want = r.facts.rpc_id
-    wrong = [ev for ev in events if not ev.has_rpc_id or ev.rpc_id != want]
-    return whole(r, verdict(not wrong, f"every event has id {want!r}", "; ".join(
-        f"#{ev.index} {ev.describe()} id={ev.rpc_id!r}" if ev.has_rpc_id
-        else f"#{ev.index} {ev.describe()} without id" for ev in wrong[:5]) or "all match"))
+    return whole(r, judged(rules.rpc_id(r.result, r.facts.rpc_id)))
 
 
 def no_message_in_task(r: Replayed) -> Judgement:
-    events, nj = task_events(r)
-    if nj:
-        return nj
-    messages = [ev for ev in events if ev.kind == "message"]
-    return whole(r, verdict(not messages, "no standalone Message event in the task stream",
-                            r.result.describe()))
-
-
-def _message_event(ev: StreamEvent, text: str) -> bool:
-    msg = ev.status_update.status.message if ev.status_update is not None else ev.message
-    return msg is not None and msg.text == text
+    _events, nj = task_events(r)
+    return nj or whole(r, judged(rules.no_message_in_task(r.result)))
 
 
 def incremental(r: Replayed) -> Judgement:
@@ -109,19 +73,9 @@ def incremental(r: Replayed) -> Judgement:
         return na("the script has no sleep between two messages: nothing to time")
     if not r.timed:
         return skip("no arrival times in this recording: delivery timing is not judged")
-    problems, seen = [], []
-    for a, b, g in pairs:
-        ea = next((ev for ev in r.result.events if _message_event(ev, a)), None)
-        eb = next((ev for ev in r.result.events if _message_event(ev, b)), None)
-        if ea is None or eb is None:
-            return skip(f"messages {a!r} and {b!r} are not both in the stream")
-        spacing = eb.t - ea.t
-        seen.append(f"{a} at +{ea.t:.3f}s, {b} at +{eb.t:.3f}s (spacing {spacing:.3f}s)")
-        if spacing < g / 2:
-            problems.append(f"{b} only {spacing:.3f}s after {a} (agent waited {g}s)")
-    j = verdict(not problems, "each message arrives at least half the agent's wait before "
-                "the next", "; ".join(problems or seen))
-    j.observations = {"spacing": seen}
+    j = judged(rules.incremental(r.result, pairs), skip)
+    if j.outcome != "not-judged":
+        j.observations = {"spacing": j.actual.split("; ")}  # the rule shows every spacing
     return j
 
 
@@ -139,24 +93,15 @@ def closes_after_terminal(r: Replayed) -> Judgement:
     if r.result.end == "closed-by-client":
         return skip(f"the recording client left before the close grace ended "
                     f"({r.result.end_reason})")
-    return _from(verifiers.closed(r.result, after=f"the terminal {terminal[0].state} status",
-                                  grace=r.budget.close_grace))
+    return judged(verifiers.closed(r.result, after=f"the terminal {terminal[0].state} status",
+                                   grace=r.budget.close_grace))
 
 
 def final_flag(r: Replayed) -> Judgement:
-    events, nj = task_events(r)
+    _events, nj = task_events(r)
     if nj:
         return nj
-    statuses = [ev for ev in events if ev.kind == "status"]
-    terminal = [ev for ev in statuses if ev.is_terminal]
-    if not terminal:
-        return na("no terminal status update in the recording")
-    early = [ev for ev in statuses if not ev.is_terminal and ev.final]
-    if not all(ev.final is True for ev in terminal):
-        return bad("the terminal status update has final: true",
-                   ", ".join(f"#{ev.index} final={ev.final}" for ev in terminal))
-    return whole(r, verdict(not early, "no non-terminal status update has final: true",
-                            ", ".join(f"#{ev.index} {ev.describe()}" for ev in early) or "none"))
+    return whole(r, judged(rules.final_flag(r.result)))
 
 
 def final_on_interrupted(r: Replayed) -> Judgement:
@@ -188,45 +133,14 @@ def interrupted(r: Replayed) -> Judgement:
     return j
 
 
-def _artifact_updates(r: Replayed) -> tuple[list[StreamEvent], Judgement | None]:
-    events, nj = task_events(r)
-    if nj:
-        return [], nj
-    updates = [ev for ev in events if ev.kind == "artifact" and ev.artifact_update is not None]
-    return updates, None if updates else na("no artifact update in the recording")
-
-
 def append_announced(r: Replayed) -> Judgement:
-    updates, nj = _artifact_updates(r)
-    if nj:
-        return nj
-    seen: set[str | None] = set()
-    problems = []
-    for ev in updates:
-        assert ev.artifact_update is not None
-        aid = ev.artifact_update.artifact.artifact_id
-        if ev.artifact_update.append and aid not in seen:
-            problems.append(f"#{ev.index} append: true for unannounced {aid!r}")
-        seen.add(aid)
-    return whole(r, verdict(not problems, "the first chunk of every artifact has append: false",
-                            "; ".join(problems) or "as expected"))
+    _events, nj = task_events(r)
+    return nj or whole(r, judged(rules.append_announced(r.result)))
 
 
 def nothing_after_last_chunk(r: Replayed) -> Judgement:
-    updates, nj = _artifact_updates(r)
-    if nj:
-        return nj
-    sealed: set[str | None] = set()
-    problems = []
-    for ev in updates:
-        assert ev.artifact_update is not None
-        aid = ev.artifact_update.artifact.artifact_id
-        if aid in sealed:
-            problems.append(f"#{ev.index} {ev.describe()} after the last chunk of {aid!r}")
-        if ev.artifact_update.last_chunk:
-            sealed.add(aid)
-    return whole(r, verdict(not problems, "no chunk after lastChunk: true",
-                            "; ".join(problems) or "as expected"))
+    _events, nj = task_events(r)
+    return nj or whole(r, judged(rules.nothing_after_last_chunk(r.result)))
 
 
 def exception_ends_stream(r: Replayed) -> Judgement:
@@ -236,9 +150,9 @@ def exception_ends_stream(r: Replayed) -> Judgement:
                   "cannot tell an agent exception from a normal end otherwise)")
     reported = verifiers.failure_reported(r.result)
     if not reported.passed:
-        return whole(r, _from(reported)) if r.result.end == "closed" or r.timed else skip(
+        return whole(r, judged(reported)) if r.result.end == "closed" or r.timed else skip(
             "the recording ends before the failure could be reported")
-    return whole(r, _from(verifiers.ended(r.result)))
+    return whole(r, judged(verifiers.ended(r.result)))
 
 
 def json_errors(r: Replayed) -> Judgement:

@@ -32,6 +32,17 @@ STREAM_EVENT_DEFS = {
 
 MAX_COLLECTED = 1000  # errors read from one payload before sorting (a hostile event has more)
 
+#: The one schema rule that is a SHOULD, not a MUST: a 1.0 object with a 0.3 ``kind`` member
+#: (R23 only says it should not be emitted). ``framing.no-kind-1.0`` judges it, so schema
+#: validity drops these errors with :func:`is_kind_rule` (one cause, one finding).
+KIND_RULE = "has a 'kind' member (1.0 JSON has no kind discriminator, R23)"
+_KIND_TAIL = f": {KIND_RULE}"
+
+
+def is_kind_rule(error: str) -> bool:
+    """The error is the 1.0 ``kind`` rule (:data:`KIND_RULE`), at any location."""
+    return error.endswith(_KIND_TAIL)
+
 
 @cache
 def load_schema(version: str) -> dict[str, Any]:
@@ -105,7 +116,7 @@ def _text(err: ValidationError, root: dict[str, Any]) -> str:
     elif isinstance(kind, ValidationErrorKind.MinItems) and kind.limit == 1:
         msg = f"{value!r} should be non-empty"
     elif isinstance(kind, ValidationErrorKind.Not) and kind.schema == {"required": ["kind"]}:
-        msg = "has a 'kind' member (1.0 JSON has no kind discriminator, R23)"
+        msg = KIND_RULE
     elif isinstance(kind, _ONE_OF):
         branches = _schema_at(root, err.schema_path)
         if isinstance(branches, list) and all(
@@ -134,13 +145,16 @@ def validate(version: str, definition: str, instance: Any) -> list[str]:
         return [f"(root): not a JSON value ({exc})"]
     root = _root(version, definition)
     errors: list[str] = []
-    texts = sorted(_text(leaf, root) for err in found for leaf in _leaves(err))
-    for text in texts:
-        if text not in errors:
-            errors.append(text)
+    # the kind rule's errors last: when only they are cut, the marker says so (is_kind_rule)
+    texts = sorted({_text(leaf, root) for err in found for leaf in _leaves(err)},
+                   key=lambda t: (is_kind_rule(t), t))
+    for i, text in enumerate(texts):
         if len(errors) >= MAX_ERRORS:
-            errors.append("… (more errors omitted)")
+            rest = texts[i:]
+            errors.append(f"… ({len(rest)} more){_KIND_TAIL}" if all(map(is_kind_rule, rest))
+                          else "… (more errors omitted)")
             break
+        errors.append(text)
     return errors or ["(root): invalid, but the validator gave no reason"]  # fail closed
 
 
