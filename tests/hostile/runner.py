@@ -29,6 +29,11 @@ from tests.hostile.server import MODES
 ROOT = Path(__file__).resolve().parents[2]
 #: the suite's one budget (--a2a-timeout): short, so a hang shows fast
 BUDGET = 2.0
+#: Modes whose peak memory is measured run the suite in one process; the others spread it over
+#: xdist workers: their tests mostly wait out budgets, so workers cost little CPU and a mode
+#: takes a fraction of its serial minutes (the per-test 3 x budget check is unchanged).
+SERIAL_MODES = frozenset({"huge-event", "endless-line"})
+WORKERS = "3"
 #: wall-clock cap of one whole suite run; reaching it is a finding (the suite hung)
 RUN_CAP = 900.0
 _PORT_WAIT = 20.0
@@ -130,6 +135,8 @@ def run_suite(mode: str, workdir: Path, budget: float = BUDGET) -> SuiteRun:
                 f"--a2a-url={server.url}", f"--a2a-timeout={budget}",
                 f"--a2a-report-json={report}", "-p", "no:cacheprovider", "-q", "-rN",
                 "--no-header"]
+        if mode not in SERIAL_MODES:
+            args += ["-n", WORKERS]
         started = time.monotonic()
         proc = subprocess.Popen(args, cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True)

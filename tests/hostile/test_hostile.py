@@ -33,13 +33,13 @@ from typing import Any
 import pytest
 
 from pytest_a2a.judge import requirements as registry
-from tests.hostile.runner import BUDGET, RUN_CAP, SuiteRun, run_suite
+from tests.hostile.runner import BUDGET, RUN_CAP, SERIAL_MODES, SuiteRun, run_suite
 from tests.hostile.server import CARD_MODES, MODES, POST_MODES, STREAM_MODES
 
 pytestmark = pytest.mark.hostile
 
 RSS_LIMIT_KIB = 256 * 1024
-MEMORY_MODES = ("huge-event", "endless-line")
+MEMORY_MODES = tuple(sorted(SERIAL_MODES))  # measured in one process (runner.SERIAL_MODES)
 #: the card is fine in every non-card mode: these may (and should) pass there
 CARD_REQUIREMENTS = frozenset({"card.well-known", "card.valid", "card.streaming-declared"})
 #: outcomes that are an `error` row but not our bug: the target, not the suite, is unusable

@@ -29,6 +29,10 @@ EXPECTATIONS = ROOT / "fixtures" / "expectations"
 #: Wall-clock cap for one whole suite run; a run that needs it is a hang (a bug), not slowness.
 RUN_CAP = 600.0
 
+#: The black-box scenarios run too (issue: judge any deployed agent): the adapters answer plain
+#: text like an LLM agent, and this prompt keeps them streaming for about 2 s.
+LONG_PROMPT = "Write a 400-word story about rivers"
+
 IMPLEMENTATIONS = {
     # expectation file stem: (framework module to importorskip, adapter module)
     "a2a-sdk": ("a2a", "pytest_a2a.adapters.a2a_sdk"),
@@ -63,6 +67,7 @@ def test_suite_green_against_real_server(impl: str, tmp_path: Path) -> None:
         "-q", "-p", "no:cacheprovider", "-rfEX",
         "--a2a-server-cmd", _server_cmd(adapter),
         "--a2a-expectations", str(expectations),
+        "--a2a-long-prompt", LONG_PROMPT,
         "--a2a-report-json", str(report),
     ]
     started = time.monotonic()
