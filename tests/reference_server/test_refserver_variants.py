@@ -112,6 +112,50 @@ async def test_variant_no_streaming(
     )
 
 
+REST_V1 = {"A2A-Version": "1.0"}
+
+
+@pytest.mark.asyncio
+async def test_variant_rest_errors_no_errorinfo(
+    make_server: Callable[..., reference_server.RunningServer], http: httpx.AsyncClient
+) -> None:
+    """Bad requests are a bare google.rpc.Status; A2A errors keep their ErrorInfo."""
+    server = make_server(variants=["rest-errors-no-errorinfo"])
+    r = await http.post(server.url + "/message:send", content=b"{nope", headers=REST_V1)
+    err = r.json()["error"]
+    assert r.status_code == 400 and err["status"] == "INVALID_ARGUMENT" and "details" not in err
+    r = await http.get(server.url + "/tasks/nope", headers=REST_V1)
+    assert r.status_code == 404 and r.json()["error"]["details"][0]["reason"] == "TASK_NOT_FOUND"
+
+
+@pytest.mark.asyncio
+async def test_variant_rest_errors_bad_request_detail(
+    make_server: Callable[..., reference_server.RunningServer], http: httpx.AsyncClient
+) -> None:
+    server = make_server(variants=["rest-errors-bad-request-detail"])
+    r = await http.post(server.url + "/message:send", content=b"{nope", headers=REST_V1)
+    details = r.json()["error"]["details"]
+    assert r.status_code == 400 and details and all("ErrorInfo" not in d["@type"] for d in details)
+    assert any(d["@type"].endswith("google.rpc.BadRequest") for d in details)
+
+
+@pytest.mark.asyncio
+async def test_variant_rest_errors_v100(
+    make_server: Callable[..., reference_server.RunningServer], http: httpx.AsyncClient
+) -> None:
+    """Spec v1.0.0's table: ContentTypeNotSupported is HTTP 415 (the default answers 400)."""
+    server = make_server(variants=["rest-errors-v1.0.0"])
+    r = await http.post(server.url + "/message:send", content=b"x",
+                        headers={**REST_V1, "Content-Type": "text/plain"})
+    assert r.status_code == 415, r.text
+    default = make_server()
+    r = await http.post(default.url + "/message:send", content=b"x",
+                        headers={**REST_V1, "Content-Type": "text/plain"})
+    assert r.status_code == 400, r.text
+
+
 def test_every_variant_is_tested() -> None:
-    tested = set(RAW_FORMS) | {"interrupted-stays-open", "sse-errors", "no-streaming"}
+    tested = set(RAW_FORMS) | {"interrupted-stays-open", "sse-errors", "no-streaming",
+                               "rest-errors-no-errorinfo", "rest-errors-bad-request-detail",
+                               "rest-errors-v1.0.0"}
     assert tested == set(reference_server.VARIANTS)
