@@ -288,6 +288,13 @@ class Wire:
             return res.get("task") or res["message"]
         return res
 
+    async def wait_state(self, task_id: str, state: str) -> None:
+        """Poll GetTask until the stored task is in ``state`` (remote state: nothing to await),
+        within ``DEADLINE``."""
+        async with asyncio.timeout(DEADLINE):
+            while (await self.result("get", task_id=task_id))["status"]["state"] != state:  # noqa: ASYNC110 (remote state)
+                await asyncio.sleep(0.01)
+
     async def error(self, op: str, **kw: Any) -> tuple[int, int]:
         """(HTTP status, JSON-RPC code or REST http code) of a failing unary call."""
         status, body = await self.call(op, **kw)

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 
 import httpx
 import pytest
-from rs_wire import DEADLINE, Wire
+from rs_wire import Wire
 
 import reference_server
 from reference_server import answer
@@ -155,11 +155,7 @@ async def _(w: Wire, s: reference_server.RunningServer) -> None:
         task = (await st.next()).body  # type: ignore[union-attr]
         await st.next()
         await st.response.aclose()
-    async with asyncio.timeout(DEADLINE):
-        while (await w.result("get", task_id=task["id"]))["status"][  # noqa: ASYNC110 (remote state)
-            "state"
-        ] != "TASK_STATE_CANCELED":
-            await asyncio.sleep(0.01)
+    await w.wait_state(task["id"], "TASK_STATE_CANCELED")
 
 
 @fault("cancel-not-delivered")

@@ -240,11 +240,7 @@ async def _(w: Wire, s: reference_server.RunningServer) -> None:
     async with w.open("stream", text=script(*WAIT)) as st:
         task = (await st.next()).body  # type: ignore[union-attr]
         await st.response.aclose()
-    async with asyncio.timeout(DEADLINE):
-        while (await w.result("get", task_id=task["id"]))["status"][  # noqa: ASYNC110 (remote state)
-            "state"
-        ] != "TASK_STATE_CANCELED":
-            await asyncio.sleep(0.01)
+    await w.wait_state(task["id"], "TASK_STATE_CANCELED")
 
 
 @fault("subscribers-interfere")
