@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from conformance_tests.pacing import delay
 from pytest_a2a import script
 from pytest_a2a.judge import stream_rules as rules
 from pytest_a2a.judge import verifiers
@@ -279,9 +280,11 @@ async def _incremental(a2a: A2AContext) -> None:
     A server that holds events back shows no spacing whatever the gap, while a correct server
     that merely stalled for a moment (CPU-starved CI, a garbage collection) can shrink a short
     one. So a miss is measured again with a gap four times as long, and that second measurement
-    is the verdict: holding back fails both, a passing stall does not fail the target.
+    is the verdict: holding back fails both, a passing stall does not fail the target. The
+    first gap is sized from the round trip (jitter of a remote target is of its order), the
+    second is fixed: it alone decides a failure.
     """
-    gap = 0.3
+    gap = await delay(a2a, floor=0.15, rounds=10)
     res = await _two_messages(a2a, gap)
     verdict = rules.incremental(res, [("m1", "m2", gap)])
     if verdict.observed and not verdict.passed:

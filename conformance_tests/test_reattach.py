@@ -9,12 +9,14 @@ of the checker is a bounded client call, so a hanging server fails within the bu
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 import uuid
 from typing import Any
 
 import pytest
 
+from conformance_tests.pacing import delay
 from pytest_a2a import script
 from pytest_a2a.judge import verifiers
 from pytest_a2a.judge.context import A2AContext
@@ -30,6 +32,12 @@ pytestmark = pytest.mark.asyncio
 def _hold(a2a: A2AContext) -> float:
     """How long a script keeps its task running so a re-attach lands while it is live."""
     return round(min(script.MAX_SLEEP, max(0.5, a2a.budget.total * 0.4)), 3)
+
+
+async def _lead(a2a: A2AContext) -> float:
+    """How long a task waits before its numbered chunks, so that two re-attaches (a couple of
+    round trips) land while it runs and before its chunks; at most :func:`_hold`."""
+    return min(_hold(a2a), await delay(a2a, floor=0.15, rounds=10))
 
 
 def _numbered(count: int, gap: float, *, before: float = 0.0) -> str:
@@ -122,7 +130,10 @@ async def test_snapshot_first(a2a: A2AContext) -> None:
 async def test_no_gaps(a2a: A2AContext) -> None:
     """R10/R4: snapshot + later events = every numbered chunk once, in order (0.3: R11)."""
     a2a.needs_streaming()
-    count, gap = 30, 0.02
+    # chunks keep coming for a while after the re-attach is sent (it lands a round trip later;
+    # a snapshot/subscribe race window is tens of ms): 3 before it, the rest after
+    gap = 0.02
+    count = 3 + math.ceil(await delay(a2a, floor=0.25, rounds=20) / gap)
     async with a2a.client.stream(_numbered(count, gap)) as orig:
         task_id = await a2a.live_task_id(orig)
         await _wait_artifact(orig, 2, within=gap * 6)
@@ -279,7 +290,7 @@ def _refused(a2a: A2AContext, results: list[StreamResult]) -> None:
 async def test_subscribers_identical(a2a: A2AContext) -> None:
     """R12: two concurrent re-attached streams get the same events in the same order."""
     a2a.needs_streaming()
-    text = _numbered(10, 0.01, before=min(0.3, _hold(a2a)))
+    text = _numbered(10, 0.01, before=await _lead(a2a))
     async with a2a.client.stream(text) as orig:
         task_id = await a2a.live_task_id(orig)
         one, two = await _open_two(a2a, task_id)
@@ -305,7 +316,7 @@ async def test_close_one_keeps_others(a2a: A2AContext) -> None:
     """R12: closing one stream of a task leaves the original and another re-attach untouched."""
     a2a.needs_streaming()
     count = 10
-    text = _numbered(count, 0.01, before=min(0.3, _hold(a2a)))
+    text = _numbered(count, 0.01, before=await _lead(a2a))
     async with a2a.client.stream(text) as orig:
         task_id = await a2a.live_task_id(orig)
         leaving, staying = await _open_two(a2a, task_id)
@@ -335,7 +346,9 @@ async def _poll_terminal(a2a: A2AContext, task_id: str) -> CallResult:
 
 
 async def _drop_after_first(a2a: A2AContext) -> None:
-    text = script.build([{"status": "working"}, {"sleep": 0.2},
+    # the task outlives the drop by many round trips (the server sees the drop within one)
+    after = await delay(a2a, floor=0.1, rounds=10)
+    text = script.build([{"status": "working"}, {"sleep": after},
                          {"artifact": {"id": "a1", "text": "done"}}, {"status": "completed"}])
     async with a2a.client.stream(text) as orig:
         task_id = await a2a.live_task_id(orig)
