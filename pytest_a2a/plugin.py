@@ -132,10 +132,22 @@ class _XdistHooks:
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
         self.run.adopt(getattr(node, "workeroutput", None) or {})
 
+    @pytest.hookimpl(tryfirst=True)  # before xdist waits for its workers' processes to exit
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if session.config.pluginmanager.has_plugin("dsession"):  # the controller: it runs no
+            self.run.tests_over()  # test, and every worker has finished its session
+
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionstart(session: pytest.Session) -> None:
     get_run(session.config).start_session_target()
+
+
+@pytest.hookimpl(trylast=True)  # after session fixtures are torn down, before the summary
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    run = session.config.stash.get(RUN_KEY, None)
+    if run is not None:
+        run.tests_over()
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:

@@ -21,6 +21,7 @@ import httpx
 
 from pytest_a2a.budget import Budget
 from pytest_a2a.run.notes import Silence
+from pytest_a2a.wire.tls import tls_context
 
 #: most of the card read per probe (the status line is the answer; the rest is drained)
 _MAX_BODY = 64 * 1024
@@ -73,7 +74,8 @@ class HealthProbe:
         """One GET of the card within ``timeout``: None if answered, else what happened."""
         client = self._client
         if client is None:
-            client = self._client = httpx.Client(headers=self._headers, follow_redirects=False)
+            client = self._client = httpx.Client(headers=self._headers, follow_redirects=False,
+                                                 verify=tls_context())
         stop = self._clock() + timeout
         try:
             # a fresh connection each time (``Connection: close``): a kept-alive one waits for a

@@ -142,6 +142,9 @@ class ServerProcess:
         self.log_path = Path(log_name)
         self._log = os.fdopen(fd, "wb")
         self.stopping = False
+        #: when ``request_stop`` sent SIGTERM (monotonic), and how long the log was then
+        self._termed_at: float | None = None
+        self._log_end: int | None = None
         self._guard = _SignalGuard(self)
         self._guard.install()  # before Popen: no window where a SIGTERM orphans the server
         try:
@@ -175,10 +178,14 @@ class ServerProcess:
         return found.group(1).decode("ascii")
 
     def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
+        """The log's last lines; once ``request_stop`` ran, as they were when the tests ended
+        (not the server's shutdown messages)."""
         try:
-            text = self.log_path.read_text(encoding="utf-8", errors="replace")
+            with open(self.log_path, "rb") as fh:
+                data = fh.read() if self._log_end is None else fh.read(self._log_end)
         except OSError:
             return "(no log)"
+        text = data.decode("utf-8", errors="replace")
         tail = text.splitlines()[-lines:]
         return "\n".join(tail) if tail else "(the server printed nothing)"
 
@@ -196,10 +203,11 @@ class ServerProcess:
         on ``card.well-known`` instead of aborting the whole run.
         """
         from pytest_a2a.wire.card import card_urls
+        from pytest_a2a.wire.tls import tls_context
 
         end = time.monotonic() + deadline_s
         last = "no answer yet"
-        with httpx.Client(headers=headers, timeout=1.0) as client:
+        with httpx.Client(headers=headers, timeout=1.0, verify=tls_context()) as client:
             while True:
                 code = self.proc.poll()
                 if code is not None:
@@ -218,7 +226,7 @@ class ServerProcess:
                     raise BootError(self._why(
                         f"{self.label}: no agent card {where} after {deadline_s:g}s "
                         f"(3 × --a2a-timeout, min 5 s); last: {last}"))
-                time.sleep(0.05)
+                time.sleep(0.02)  # a file read and a loopback GET: cheap to poll
 
     @staticmethod
     def _card_answer(client: httpx.Client, candidates: list[str], last: str) -> str:
@@ -243,6 +251,17 @@ class ServerProcess:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pid, signal.SIGKILL)
 
+    def request_stop(self) -> None:
+        """SIGTERM the group without waiting: the tests are over, so the server's shutdown
+        runs beside pytest's own teardown. ``stop()`` still waits for it and kills."""
+        if self._termed_at is not None or self.proc.poll() is not None:
+            return
+        with contextlib.suppress(OSError):
+            self._log_end = self.log_path.stat().st_size
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.pid, signal.SIGTERM)
+        self._termed_at = time.monotonic()
+
     def stop(self, grace: float = 3.0) -> None:
         """SIGTERM the process group, SIGKILL it after ``grace`` seconds; close the log."""
         self.stopping = True
@@ -253,10 +272,12 @@ class ServerProcess:
 
     def _stop(self, grace: float) -> None:
         if self.proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.pid, signal.SIGTERM)
+            if self._termed_at is None:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(self.pid, signal.SIGTERM)
+                self._termed_at = time.monotonic()
             try:
-                self.proc.wait(timeout=grace)
+                self.proc.wait(timeout=max(0.0, grace - (time.monotonic() - self._termed_at)))
             except subprocess.TimeoutExpired:
                 pass
         # the leader may be gone while its children live on: kill what is left of the group

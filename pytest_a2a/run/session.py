@@ -276,6 +276,13 @@ class A2ARun:
                 f"{exc}\n  server log, last lines:\n{self.process.log_tail()}"
             ) from None
 
+    def tests_over(self) -> None:
+        """No test talks to the booted server any more (its session fixtures are torn down,
+        or every xdist worker finished): SIGTERM it now, so its shutdown overlaps pytest's
+        teardown; the cleanup registered at boot still waits for it and kills what is left."""
+        if self.process is not None:
+            self.process.request_stop()
+
     def stop_process(self) -> None:
         process, self.process = self.process, None
         if process is not None:

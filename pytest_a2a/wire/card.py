@@ -19,6 +19,8 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from pytest_a2a.wire.tls import tls_context
+
 CARD_PATH = "/.well-known/agent-card.json"
 LEGACY_CARD_PATH = "/.well-known/agent.json"  # v0.2 and earlier
 CONFORMANCE_SKILL = "a2a-conformance"
@@ -151,7 +153,8 @@ def discover_sync(
     """Fetch and parse the card of ``url`` (base URL or card URL), blocking: the plugin's
     session setup has no event loop. Each request is bounded by ``timeout``."""
     tried: list[str] = []
-    with httpx.Client(timeout=httpx.Timeout(timeout), headers=dict(headers or {})) as client:
+    with httpx.Client(timeout=httpx.Timeout(timeout), headers=dict(headers or {}),
+                      verify=tls_context()) as client:
         for candidate in card_urls(url):
             try:
                 resp = client.get(candidate)

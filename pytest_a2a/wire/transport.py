@@ -7,8 +7,6 @@ stream headers, the stream deadline for an error body); decoding is the dialect'
 from __future__ import annotations
 
 import asyncio
-import functools
-import ssl
 import time
 from collections.abc import Mapping
 from types import TracebackType
@@ -23,19 +21,22 @@ from pytest_a2a.wire.media import is_json_type
 from pytest_a2a.wire.results import CallResult, EndState
 from pytest_a2a.wire.sse import DEFAULT_MAX_EVENT_BYTES
 from pytest_a2a.wire.stream import MAX_ERROR_BODY, EventStream
+from pytest_a2a.wire.tls import tls_context
 
 __all__ = ["HttpTransport", "StreamCall"]
 
 
-@functools.cache
-def _tls_context() -> ssl.SSLContext:
-    """One verified TLS context per process: building one costs ~35 ms, and every test opens
-    a client, so a fresh context per client would dominate the suite's wall time."""
-    return httpx.create_ssl_context()
+#: a client keeps finished (idle) connections for reuse only while it holds at most this many
+#: connections; beyond, httpcore closes each one as its response ends. Its pool checks every
+#: idle connection against all connections whenever a request starts or a response closes
+#: (O(idle x open)): with no cap, 100 finished load streams kept alive cost ~1.7M checks per
+#: suite run. Closing a connection whose response is over changes nothing a server is judged on.
+KEEPALIVE = 20
 
 
 class HttpTransport:
-    """One interface URL over one ``httpx.AsyncClient`` (no pool limit, no redirects)."""
+    """One interface URL over one ``httpx.AsyncClient`` (no limit on open connections, idle
+    ones kept up to ``KEEPALIVE``, no redirects)."""
 
     def __init__(
         self, base_url: str, budget: Budget, headers: Mapping[str, str], *, verify: bool = True,
@@ -52,10 +53,10 @@ class HttpTransport:
         if self._http is None:
             self._http = httpx.AsyncClient(
                 headers=self.headers,
-                limits=httpx.Limits(max_connections=None, max_keepalive_connections=None),
+                limits=httpx.Limits(max_connections=None, max_keepalive_connections=KEEPALIVE),
                 timeout=httpx.Timeout(None, connect=self.budget.connect),
                 follow_redirects=False,
-                verify=_tls_context() if self._verify else False,
+                verify=tls_context() if self._verify else False,
             )
 
     async def aclose(self) -> None:

@@ -247,3 +247,21 @@ def test_unstartable_command_is_a_clear_boot_error(tmp_path: Path, kind: str) ->
         _process.start(f"{program} --port {{port}}", 5.0)
     reason = "No such file" if kind == "missing" else "Permission denied"
     assert "cannot start" in str(err.value) and reason in str(err.value), err.value
+
+
+def test_request_stop_terms_now_and_stop_reaps(tmp_path: Path) -> None:
+    """The run's end SIGTERMs the server without waiting (its shutdown overlaps pytest's
+    teardown); the log tail stays as it was when the tests ended; ``stop()`` still reaps it."""
+    server = _start_fake(tmp_path)
+    try:
+        tail = server.log_tail()
+        server.request_stop()
+        with open(server.log_path, "ab") as fh:  # what a server may print while shutting down
+            fh.write(b"shutting down\n")
+        assert server.log_tail() == tail
+        assert signal.getsignal(signal.SIGTERM) == server._guard._handle  # guarded until stop
+        server.request_stop()  # idempotent
+    finally:
+        server.stop()
+    assert wait_dead(server.pid)
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
