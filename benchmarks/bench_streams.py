@@ -1,19 +1,26 @@
 """Many concurrent streams: the reference server beside the a2a-sdk adapter, same run.
 
-    python benchmarks/bench_streams.py [--streams 500] [--events 50] [--rounds 1]
+    python benchmarks/bench_streams.py [--streams 500] [--events 50] [--server NAME=CMD]...
 
-Each server (a subprocess, v1.0 JSON-RPC on loopback) gets ``--streams`` streams opened at
-once, each an ``a2a-conformance/1`` script: working, a burst of ``--events`` 16-byte chunks,
-completed. A light reader (httpx, no judging: the servers are measured, not the client) stamps
-each event with the arrival time of the bytes that completed it, and prints per server:
+Each server (a subprocess, v1.0 JSON-RPC on loopback; default: the reference server and the
+a2a-sdk adapter, one after the other) gets ``--streams`` streams opened at once, each an
+``a2a-conformance/1`` script: working, a burst of ``--events`` 16-byte chunks, completed. A
+light reader (httpx, no judging: the servers are measured, not the client) stamps each event
+with the arrival time of the bytes that completed it, and prints per server:
 
 - time to first event: request sent -> first complete SSE event, p50/p99 over streams;
 - between events: arrival gaps between consecutive events of a stream, p50/p99 over all gaps
   (events that arrive in one read have a gap of 0: that is what a reader sees);
-- loss: every stream must carry every chunk once, in order, and end ``completed``; streams that
-  do not are counted and the first problems shown (exit status 1).
+- wall seconds for all streams, the server's and the reader's CPU seconds over them (a
+  server that needs the reader's core too shows here), the server's RSS after them;
+- loss: every stream must start with the Task, carry every chunk once, in order, and end
+  ``completed``; streams that do not are counted and the first problems shown (exit status 1).
 
-Both servers run on this machine's cores, beside the reader: the figures compare the servers
+``--server NAME=CMD`` replaces the default pair (repeatable): CMD must print ``listening on
+URL`` for ``--port 0`` as the reference server does, e.g. another checkout's reference server:
+``--server "before=sh -c 'cd /tmp/old && exec python -m reference_server --port 0'"``.
+
+All servers run on this machine's cores, beside the reader: the figures compare the servers
 with each other in one run, they are not absolute latencies. Numbers, never assertions.
 """
 
@@ -22,7 +29,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import re
+import shlex
 import statistics
 import sys
 import time
@@ -59,7 +68,7 @@ def body(events: int) -> bytes:
 def check(raw: bytes, events: int) -> str:
     """Why this stream lost something ("" if every chunk came once, in order, then completed)."""
     chunks: list[int] = []
-    state = None
+    state, kinds = None, 0
     for block in raw.replace(b"\r\n", b"\n").split(b"\n\n"):
         data = b"\n".join(line[5:].lstrip(b" ") for line in block.split(b"\n")
                           if line.startswith(b"data:"))
@@ -69,6 +78,9 @@ def check(raw: bytes, events: int) -> str:
             result = json.loads(data).get("result") or {}
         except ValueError:
             return f"undecodable event {data[:80]!r}"
+        kinds += 1
+        if kinds == 1 and "task" not in result:
+            return f"first event is not the Task: {sorted(result)}"
         if "artifactUpdate" in result:
             parts = result["artifactUpdate"].get("artifact", {}).get("parts") or [{}]
             head = str(parts[0].get("text", "")).split(" ", 1)[0]
@@ -113,12 +125,36 @@ async def one(http: httpx.AsyncClient, url: str, payload: bytes, events: int) ->
     return out
 
 
-async def measure(url: str, streams: int, events: int, stream_s: float) -> list[Stream]:
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds of ``pid`` so far (/proc; 0 where unavailable)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Cost:
+    seconds: float  # wall, all streams
+    server_cpu: float
+    reader_cpu: float
+    rss: float  # MiB, after the streams
+
+
+async def measure(url: str, pid: int, streams: int, events: int,
+                  stream_s: float) -> tuple[list[Stream], Cost]:
+    """All streams at once, after one warm-up stream (imports, first-use caches)."""
     limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
     async with httpx.AsyncClient(timeout=httpx.Timeout(stream_s), limits=limits) as http:
-        await one(http, url, body(events), events)  # warm-up: imports, first-use caches
+        await one(http, url, body(events), events)
         payloads = [body(events) for _ in range(streams)]
-        return list(await asyncio.gather(*(one(http, url, p, events) for p in payloads)))
+        t0, cpu0, own0 = time.perf_counter(), cpu_s(pid), time.process_time()
+        runs = list(await asyncio.gather(*(one(http, url, p, events) for p in payloads)))
+        cost = Cost(time.perf_counter() - t0, cpu_s(pid) - cpu0, time.process_time() - own0,
+                    rss_mib(pid))
+    return runs, cost
 
 
 def pct(values: list[float], q: float) -> float:
@@ -128,14 +164,15 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def row(name: str, runs: list[Stream], seconds: float, rss: float) -> tuple[str, bool]:
+def row(name: str, runs: list[Stream], cost: Cost) -> tuple[str, bool]:
     firsts = [r.first for r in runs if r.first is not None]
     gaps = [g for r in runs for g in r.gaps]
     lost = [r.problem for r in runs if r.problem]
     ms = 1000.0
     text = (f"{name:<18} {pct(firsts, .5) * ms:8.1f} {pct(firsts, .99) * ms:8.1f}   "
-            f"{pct(gaps, .5) * ms:7.2f} {pct(gaps, .99) * ms:7.2f}   {seconds:6.2f}  "
-            f"{len(runs) - len(lost):>4}/{len(runs)}  {rss:6.0f}")
+            f"{pct(gaps, .5) * ms:7.2f} {pct(gaps, .99) * ms:7.2f}   {cost.seconds:6.2f} "
+            f"{cost.server_cpu:6.2f} {cost.reader_cpu:6.2f}  "
+            f"{len(runs) - len(lost):>4}/{len(runs)}  {cost.rss:6.0f}")
     if lost:
         text += f"\n  LOSS in {len(lost)} streams, e.g. {lost[0]}"
     return text, bool(lost)
@@ -147,28 +184,36 @@ def main() -> int:
     p.add_argument("--streams", type=int, default=500)
     p.add_argument("--events", type=int, default=50, help="burst chunks per stream")
     p.add_argument("--timeout", type=float, default=120.0, help="seconds per stream at most")
+    p.add_argument("--server", action="append", default=[], metavar="NAME=CMD",
+                   help="a server to measure instead of the default pair (repeatable)")
     args = p.parse_args()
 
     servers = {"reference server": REFERENCE, "a2a-sdk adapter": A2A_SDK}
+    if args.server:
+        servers = {}
+        for spec in args.server:
+            name, sep, command = spec.partition("=")
+            if not sep or not command.strip():
+                p.error(f"--server wants NAME=CMD, got {spec!r}")
+            servers[name] = shlex.split(command)
     lines, failed = [], False
     for name, argv in servers.items():
         server = boot(argv, name)
         try:
-            t0 = time.perf_counter()
-            runs = asyncio.run(measure(server.url + "/", args.streams, args.events, args.timeout))
-            seconds = time.perf_counter() - t0
-            rss = rss_mib(server.pid)
+            runs, cost = asyncio.run(
+                measure(server.url + "/", server.pid, args.streams, args.events, args.timeout))
         finally:
             server.stop()
             server.remove_log()
-        text, lost = row(name, runs, seconds, rss)
+        text, lost = row(name, runs, cost)
         lines.append(text)
         failed |= lost
         mean = statistics.fmean(len(r.gaps) + 1 for r in runs)
         lines[-1] += f"   ({mean:.0f} events/stream)"
     print(f"{args.streams} concurrent streams x {args.events} chunks, v1.0 JSON-RPC, one run")
     print(f"{'server':<18} {'first p50':>8} {'p99':>8}   {'gap p50':>7} {'p99':>7}   "
-          f"{'wall s':>6}  {'ok':>9}  {'RSS MiB':>6}   (times in ms)")
+          f"{'wall s':>6} {'srv CPU':>6} {'reader':>6}  {'ok':>9}  {'RSS MiB':>6}"
+          "   (first/gap in ms, wall and CPU in s)")
     print("\n".join(lines))
     return 1 if failed else 0
 

@@ -57,9 +57,12 @@ def main(argv: list[str] | None = None) -> int:
         options = make_options(args.fault, args.variant, args.buffer)
     except ValueError as exc:
         parser().error(str(exc))
-    serve_forever(
-        options, args.host, args.port, lambda url: print(f"listening on {url}", flush=True)
-    )
+    try:
+        serve_forever(
+            options, args.host, args.port, lambda url: print(f"listening on {url}", flush=True)
+        )
+    except KeyboardInterrupt:  # Ctrl-C: uvicorn shut down cleanly, then re-raised it
+        return 130
     return 0
 
 

@@ -87,6 +87,11 @@ class Subscriber:
             self._items.append(item)
             self._ready.set()
 
+    @property
+    def backlog(self) -> int:
+        """Items buffered and not yet taken by the stream's writer."""
+        return len(self._items)
+
     def end(self, end: End) -> None:
         if self.closed:
             return
@@ -118,6 +123,7 @@ class Broker:
     def __init__(self, options: Options, global_lock: asyncio.Lock) -> None:
         self._options = options
         self._lock = global_lock
+        self._blocks = options.fault("slow-consumer-blocks")
         self._subscribers: list[Subscriber] = []
         self.finished = False
         self.overflowed = False  # a reader of this task fell a whole buffer behind
@@ -138,7 +144,7 @@ class Broker:
         return sub
 
     async def publish(self, event: Event) -> None:
-        if self._options.fault("slow-consumer-blocks"):
+        if self._blocks:
             async with self._lock:
                 for sub in list(self._subscribers):
                     await sub.put_waiting(event)
@@ -147,6 +153,10 @@ class Broker:
         if len(alive) != len(self._subscribers):
             self.overflowed |= any(sub.overflowed for sub in self._subscribers)
             self._subscribers = alive
+
+    def behind(self, count: int) -> bool:
+        """Whether a stream of this task has ``count`` or more events its writer has not taken."""
+        return any(sub.backlog >= count for sub in self._subscribers)
 
     def publish_now(self, event: Event) -> None:
         """Deliver without waiting on anyone (cancel's ``canceled`` status)."""

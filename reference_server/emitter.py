@@ -1,6 +1,14 @@
 """The agent's only way out: each emitted event updates the task record, then reaches its
 streams through the broker, in emission order. Faults about *what the agent emits*
 (order, duplicates, flags, ids) live here, one branch each.
+
+Events the agent emits back to back (a burst, consecutive script steps) are produced in
+slices: the agent lets the loop run after every :data:`SLICE` events and at every real wait
+(a ``sleep`` step, the plain-text answer's pacing), so each stream's writer finds the slice
+buffered and sends it in one write, while an event followed by a wait goes out at once.
+While a stream's writer is held up (its reader is slower), the agent lets the loop run after
+every event instead: it never waits for that reader, but does not race a whole buffer ahead
+of it between two turns of its writer either.
 """
 
 from __future__ import annotations
@@ -23,6 +31,9 @@ from reference_server.store import TaskRecord
 
 #: fault store-lags-stream: terminal states a script step reports that the store misses
 LAGGED = TERMINAL - {"completed"}
+#: events emitted back to back before the agent yields to the loop (at most a quarter of the
+#: per-stream buffer, so a reader that keeps up never falls a buffer behind within a slice)
+SLICE = 64
 
 
 class TaskEnded(Exception):
@@ -42,7 +53,10 @@ class Emitter:
         self.options = options
         self._held: ArtifactEvent | None = None  # fault final-before-artifact
         self._regressed = False  # fault state-regression
+        self._hold_artifacts = options.fault("final-before-artifact")
         self._announced: set[str] = set()  # fault append-unannounced
+        self._slice = max(1, min(SLICE, options.buffer // 4))
+        self._unyielded = 0  # events published since the agent last let the loop run
 
     def message(self, text: str) -> Msg:
         return agent_text(text, self.record.id, self.record.context_id)
@@ -102,7 +116,7 @@ class Emitter:
             append = self.options.fault("append-unannounced")
         self._announced.add(artifact_id)
         event = ArtifactEvent(record.id, record.context_id, artifact_id, name, text, append, last)
-        if self.options.fault("final-before-artifact"):
+        if self._hold_artifacts:
             await self._flush_held()
             self._held = event
         else:
@@ -129,4 +143,8 @@ class Emitter:
         elif isinstance(event, ArtifactEvent):
             record.apply_artifact(event)
         await record.broker.publish(event)
-        await asyncio.sleep(0)  # let the streams' writers run: delivery as produced (R4)
+        self._unyielded += 1
+        slice_ = self._slice
+        if self._unyielded >= slice_ or record.broker.behind(slice_):  # writers run (R4)
+            self._unyielded = 0
+            await asyncio.sleep(0)
