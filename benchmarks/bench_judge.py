@@ -1,6 +1,6 @@
 """The judge's event rate beside the official a2a-sdk client's, same burst, same server, one run.
 
-    python benchmarks/bench_judge.py [--count 20000] [--repeat 3] [--profile [N]]
+    python benchmarks/bench_judge.py [--count 20000] [--repeat 3] [--profile [N]] [--memory]
 
 One reference server (a subprocess) streams an ``a2a-conformance/1`` burst of ``--count``
 16-byte chunks over v1.0 JSON-RPC to three readers, in turns:
@@ -22,7 +22,9 @@ Two figures per reader, medians of ``--repeat`` runs:
 
 Every reader must see every chunk and the judge no schema error, else the figure is marked
 INVALID and the exit status is 1. ``--profile`` adds one judge pass under cProfile and prints
-its top costs (numbers, never assertions: the project's tests check behaviour, not speed).
+its top costs (numbers, never assertions: the project's tests check behaviour, not speed);
+``--memory`` adds one judge pass under tracemalloc: the bytes a judged stream holds per event
+(a scenario holds the whole ``StreamResult`` of a burst until it has judged it).
 """
 
 from __future__ import annotations
@@ -30,12 +32,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import gc
 import io
 import os
 import pstats
 import statistics
 import sys
 import time
+import tracemalloc
 import uuid
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -177,6 +181,24 @@ def profile_judge(base: str, count: int, budget_s: float, top: int) -> str:
     return out.getvalue()
 
 
+def memory_per_event(base: str, count: int, budget_s: float) -> float:
+    """Bytes a judged stream holds per event: one judge pass under tracemalloc, measured while
+    its ``StreamResult`` is still held (every event judged, the transcript made)."""
+    async def held() -> float:
+        async with A2AClient(base + "/", dialect=DIALECT, budget=Budget(budget_s)) as client:
+            gc.collect()
+            tracemalloc.start()
+            before = tracemalloc.get_traced_memory()[0]
+            res = await client.stream_collect(burst(count))
+            sum(len(ev.schema_errors) for ev in res.events)
+            str(res.transcript)
+            gc.collect()
+            grown = tracemalloc.get_traced_memory()[0] - before
+            tracemalloc.stop()
+            return grown / max(1, len(res.events))
+    return asyncio.run(held())
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -185,9 +207,14 @@ def main() -> int:
     p.add_argument("--budget", type=float, default=300.0, help="seconds allowed per stream")
     p.add_argument("--profile", type=int, nargs="?", const=25, default=0, metavar="N",
                    help="also profile one judge pass and print its top N functions")
+    p.add_argument("--memory", action="store_true",
+                   help="also measure the bytes a judged stream holds per event")
     args = p.parse_args()
 
-    server = boot(REFERENCE, "reference server")
+    # a per-stream buffer that holds the whole burst: a reader slower than the agent is not
+    # cut off (the server's slow-reader policy is not what this compares), so every reader
+    # sees every chunk and the figures compare parsing, not who was dropped
+    server = boot([*REFERENCE, "--buffer", str(args.count + 64)], "reference server")
     runs: dict[str, list[Run]] = {name: [] for name in READERS}
     try:
         print(f"reference server {server.url} (pid {server.pid}); burst of {args.count} "
@@ -200,6 +227,7 @@ def main() -> int:
         server_rss = rss_mib(server.pid)
         profile = profile_judge(server.url, args.count, args.budget, args.profile) \
             if args.profile else ""
+        held = memory_per_event(server.url, args.count, args.budget) if args.memory else 0.0
     finally:
         server.stop()
         server.remove_log()
@@ -227,6 +255,9 @@ def main() -> int:
           f"(raw httpx / judge: {median['raw'] / median['judge']:.1f}x wall; "
           f"server RSS after the runs {server_rss:.0f} MiB; "
           f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())})")
+    if held:
+        print(f"  judge holds {held:,.0f} bytes per event of a judged {args.count}-chunk stream "
+              "(tracemalloc, StreamResult still held)")
     if profile:
         print(profile)
     return 1 if invalid else 0

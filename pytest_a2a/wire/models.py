@@ -122,7 +122,7 @@ class DecodedPayload:
     error: RpcError | None = None
     rpc_id: Any = None
     has_rpc_id: bool = False
-    problems: list[str] = field(default_factory=list)
+    problems: tuple[str, ...] = ()  # a tuple: most events have none, and () is free
 
 
 @dataclass(slots=True, eq=False, kw_only=True)
@@ -139,7 +139,7 @@ class StreamEvent(DecodedPayload):
     t: float
     raw: SSEEvent
     dialect: str
-    schema_errors: list[str] = field(default_factory=list)
+    schema_errors: tuple[str, ...] = ()
 
     @property
     def reason(self) -> str:

@@ -164,6 +164,17 @@ def validate_stream_event(dialect: str, payload: Any) -> list[str]:
     return validate(version, definition, payload)
 
 
+def stream_validator(dialect: str) -> Draft202012Validator:
+    """The compiled validator of one streamed payload in ``dialect``: a stream asks its
+    ``is_valid`` for every event, and :func:`stream_event_errors` only when that says no."""
+    return validator(*STREAM_EVENT_DEFS[dialect])
+
+
+def stream_event_errors(dialect: str, payload: Any) -> tuple[str, ...]:
+    """:func:`validate_stream_event` as a tuple (a valid event shares the empty tuple)."""
+    return tuple(validate_stream_event(dialect, payload))
+
+
 def validate_result(dialect: str, op: str, result: Any) -> list[str]:
     """Validate the success result of a unary call (send / get / cancel / list)."""
     version = "0.3" if dialect.startswith("v0.3") else "1.0"

@@ -5,7 +5,8 @@ the request, the status line and content type, every event and comment with its 
 (``+0.013s  data: {...}``), how many bytes arrived, and how the stream ended.
 
 A transcript holds excerpts, never copies: an event becomes its clipped display lines when it
-is recorded, and a stream of endless small events keeps its first :data:`HEAD_ENTRIES` and last
+is recorded (a simple one keeps its wire bytes, shared with the event, and is formatted only
+when shown), and a stream of endless small events keeps its first :data:`HEAD_ENTRIES` and last
 :data:`TAIL_ENTRIES` entries (the count of the rest is shown), so its size is bounded whatever
 the server sends.
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-from pytest_a2a.wire.sse import MAX_LINE, SSEComment, SSEEvent, clip
+from pytest_a2a.wire.sse import MAX_LINE, SSEComment, SSEEvent, clip, simple_lines
 
 HEAD_ENTRIES = 300  # entries kept from a transcript's start ...
 TAIL_ENTRIES = 200  # ... and from its end; the ones between are only counted
@@ -32,6 +33,18 @@ class Entry:
     index: int | None = None  # event index in the stream, for ``excerpt(around=...)``
     n_lines: int = 0  # how many field lines the event really had
     nbytes: int = 0  # the event's size on the wire
+    wire: bytes = b""  # a simple event's wire form, its ``lines`` computed only when shown
+
+    def shown_lines(self) -> list[str]:
+        """The event's display lines (clipped field lines, at most 5)."""
+        if not self.wire:
+            return list(self.lines)
+        return [clip(line) for line in simple_lines(self.wire)]
+
+
+def _simple_entry(index: int, ev: SSEEvent) -> Entry:
+    """A simple event's entry: its wire form (shared with the event), formatted when shown."""
+    return Entry(ev.t, "event", "", (), index, 1, ev.size, ev.raw)
 
 
 def _event_entry(ev: SSEEvent, index: int) -> Entry:
@@ -47,7 +60,10 @@ class Transcript:
     """Everything seen on one request, in arrival order (times in s since the request was sent)."""
 
     entries: list[Entry] = field(default_factory=list)
-    tail: deque[Entry] = field(default_factory=lambda: deque(maxlen=TAIL_ENTRIES))
+    # a simple event in the tail is kept as (index, event) and made an Entry only when shown:
+    # the tail of a burst turns over 20,000 times (the event holds only its small wire form)
+    tail: deque[Entry | tuple[int, SSEEvent]] = field(
+        default_factory=lambda: deque(maxlen=TAIL_ENTRIES))
     omitted: int = 0  # entries counted but not kept (between ``entries`` and ``tail``)
     bytes_received: int = 0
     chunks: int = 0
@@ -57,8 +73,10 @@ class Transcript:
     _events: int = 0
     _comments: int = 0
 
-    def _add(self, entry: Entry) -> None:
+    def _add(self, entry: Entry | tuple[int, SSEEvent]) -> None:
         if len(self.entries) < HEAD_ENTRIES:
+            if isinstance(entry, tuple):
+                entry = _simple_entry(*entry)
             self.entries.append(entry)
             return
         if len(self.tail) == self.tail.maxlen:
@@ -81,8 +99,12 @@ class Transcript:
 
     def item(self, item: SSEEvent | SSEComment) -> None:
         if isinstance(item, SSEEvent):
-            self._add(_event_entry(item, self._events))
-            self._events += 1
+            index = self._events
+            self._events = index + 1
+            if item.is_simple:  # every event of a burst: formatted only if shown
+                self._add((index, item))
+            else:
+                self._add(_event_entry(item, index))
         else:
             self._add(Entry(item.t, "comment", clip(":" + item.text)))
             self._comments += 1
@@ -111,7 +133,7 @@ class Transcript:
         stamp = f"+{entry.t:.3f}s  "
         if entry.kind != "event":
             return [stamp + entry.text]
-        lines = list(entry.lines)
+        lines = entry.shown_lines()
         if entry.n_lines > 6:
             lines.insert(4, f"… {entry.n_lines - 5} more lines …")
         tag = f"#{entry.index} "
@@ -124,10 +146,11 @@ class Transcript:
 
     def kept(self) -> list[Entry]:
         """The entries kept, in order (a gap of ``omitted`` entries sits before ``tail``)."""
+        tail = [_simple_entry(*e) if isinstance(e, tuple) else e for e in self.tail]
         if not self.omitted:
-            return [*self.entries, *self.tail]
-        gap = Entry(self.tail[0].t, "note", f"… {self.omitted} entries not kept …")
-        return [*self.entries, gap, *self.tail]
+            return [*self.entries, *tail]
+        gap = Entry(tail[0].t, "note", f"… {self.omitted} entries not kept …")
+        return [*self.entries, gap, *tail]
 
     def excerpt(self, around: int | None = None, max_lines: int = 40) -> str:
         """Readable lines; if too long: the head, the lines ``around`` an event index, the tail."""

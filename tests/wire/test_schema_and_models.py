@@ -361,9 +361,37 @@ def test_stream_events_are_parsed_validated_and_counted_once() -> None:
     stream._ingest(("\n\n".join(frames) + "\n\n").encode())
     assert events_judged() == before + 4
     ok, empty, garbage, null = stream.events
-    assert ok.kind == "task" and ok.schema_errors == []
+    assert ok.kind == "task" and ok.schema_errors == ()
     assert empty.kind == "artifact"
-    assert empty.schema_errors == ["result.artifactUpdate.artifact.parts: [] should be non-empty"]
-    assert garbage.kind == "invalid" and garbage.schema_errors == [garbage.reason]
+    assert empty.schema_errors == ("result.artifactUpdate.artifact.parts: [] should be non-empty",)
+    assert garbage.kind == "invalid" and garbage.schema_errors == (garbage.reason,)
     assert "not JSON" in garbage.reason
-    assert null.kind == "invalid" and null.schema_errors == [null.reason] and null.reason
+    assert null.kind == "invalid" and null.schema_errors == (null.reason,) and null.reason
+
+
+@pytest.mark.parametrize("data", [
+    '{"a": 1}', ' {"a": 1}', '{"a": 1} ', '\ufeff{"a": 1}', '{"a": 1} {"b": 2}', '{"a": ',
+    "NaN", "[1, 2]", '"text"', "", "  ", '{"a": 1}\n',
+])
+def test_stream_json_is_what_json_loads_says(data: str) -> None:
+    """The stream parses ``data`` without json.loads' wrappers; the outcome, and the message of
+    a failure, are json.loads' own (whitespace, a BOM, trailing data, truncation)."""
+    stream = EventStream(get_dialect("v1.0-jsonrpc"), Budget(5.0))
+    stream._ingest(b"data: " + data.encode() + b"\n\n")
+    (ev,) = stream.events
+    try:
+        expected = json.loads(data)
+    except ValueError as exc:
+        assert ev.kind == "invalid" and ev.problems == (f"data is not JSON ({exc}): {data!r}",)
+    else:
+        assert ev.payload == expected or expected != expected  # NaN
+        assert ev.schema_errors  # none of these is a valid stream event
+
+
+def test_deeply_nested_data_is_an_invalid_event_not_a_crash() -> None:
+    """json gives up past the recursion limit: that event is invalid, the stream goes on."""
+    stream = EventStream(get_dialect("v1.0-jsonrpc"), Budget(5.0))
+    stream._ingest(b"data: " + b"[" * 100_000 + b"\n\ndata: {}\n\n")
+    deep, empty = stream.events
+    assert deep.kind == "invalid" and "recursion" in deep.reason and deep.schema_errors
+    assert empty.schema_errors

@@ -372,3 +372,64 @@ def test_unary_answers_share_the_process_bound() -> None:
     for h in crowd:
         h.release()
     assert sse.LEDGER.total == before
+
+
+# -- the fast path of simple events -----------------------------------------------------------
+
+_SIMPLE_BODIES = [
+    b"data: x\n\n", b"data:x\n\n", b"data:  x\n\n", b"data:\n\n", b"data: \n\n", b"data: x\r\n\r\n",
+    b"data:\r\n\r\n", "data: é😀\n\n".encode(), b"data: \xff\xfe bad utf-8\n\n",
+    b"data: " + b"y" * 300 + b"\n\n", b"data: " + b"z" * 900 + b"\r\n\r\n",
+    b"data: " + b"w" * (sse.RAW_HEAD - 8) + b"\n\n",  # exactly RAW_HEAD bytes: still simple
+]
+_OTHER_BODIES = [
+    b"data: " + b"v" * (sse.RAW_HEAD - 7) + b"\n\n",  # one byte more: the general path
+    b"data: a\ndata: b\n\n", b"id: 1\ndata: a\n\n", b"data: a\n\r\n", b"data: a\r\n\n",
+    b"data: a\r\r", b"data: a\n: ping\n\n", b"event: e\ndata: a\n\n", b"datax: a\n\n",
+]
+
+
+@pytest.mark.parametrize("body", _SIMPLE_BODIES + _OTHER_BODIES)
+def test_whole_events_take_the_fast_path_and_equal_the_line_by_line_parse(body: bytes) -> None:
+    """Byte by byte, a data line completes before its blank line arrives, so every event takes
+    the general path: the fast path must produce the very same events, comments and state."""
+    stream = body + b": between\n" + body + body
+    fast, slow = SSEParser(), SSEParser()
+    got = fast.feed(stream, 1.5)
+    want = [item for i in range(len(stream)) for item in slow.feed(stream[i : i + 1], 1.5)]
+    assert got == want and got
+    assert (fast.last_event_id, fast.pending_bytes) == (slow.last_event_id, slow.pending_bytes)
+    events = [e for e in got if isinstance(e, SSEEvent)]
+    slow_events = [e for e in want if isinstance(e, SSEEvent)]
+    for a, b in zip(events, slow_events, strict=True):
+        assert (a.nbytes, a.n_lines, a.t_first) == (b.nbytes, b.n_lines, b.t_first)
+        assert not b.is_simple
+    assert (bool(events) and all(e.is_simple for e in events)) == (body in _SIMPLE_BODIES)
+
+
+def test_crlf_then_lf_at_a_chunk_end_is_two_line_ends() -> None:
+    """A CRLF ending a chunk is complete: an LF starting the next chunk is a blank line (only a
+    lone CR at a chunk's end may be half of a line end)."""
+    p = SSEParser()
+    assert p.feed(b"data: a\r\n") == []
+    (ev,) = p.feed(b"\n")
+    assert isinstance(ev, SSEEvent) and ev.data == "a" and ev.raw == b"data: a\r\n\n"
+    (ev,) = p.feed(b"data: b\n\n")
+    assert isinstance(ev, SSEEvent) and ev.data == "b"
+
+
+def test_transcript_of_simple_events_reads_as_the_general_path() -> None:
+    """Simple events are formatted only when shown; the excerpt is the same text."""
+    body = b"".join(b"data: {\"n\": %d, \"pad\": \"%s\"}\n\n" % (i, b"p" * (i % 300))
+                    for i in range(HEAD_ENTRIES + TAIL_ENTRIES + 50))
+    fast, slow = Transcript(), Transcript()
+    for item in parse_all(body):
+        fast.item(item)
+    for item in parse_all(body, 1):
+        slow.item(item)
+    for tr in (fast, slow):
+        tr.finish(1.0, "closed")
+    assert fast.excerpt(max_lines=100_000) == slow.excerpt(max_lines=100_000)
+    assert fast.excerpt(around=HEAD_ENTRIES + 120) == slow.excerpt(around=HEAD_ENTRIES + 120)
+    full = fast.excerpt(max_lines=100_000)
+    assert "bytes]" in full and "… 51 entries not kept …" in full  # 50 events and the end line

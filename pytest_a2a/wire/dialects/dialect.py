@@ -161,7 +161,7 @@ class Dialect:
         out = out if out is not None else DecodedPayload(kind="invalid")
         try:
             if not isinstance(payload, dict):
-                out.problems.append(f"event is {type(payload).__name__}, expected a JSON object")
+                out.problems += (f"event is {type(payload).__name__}, expected a JSON object",)
                 return out
             if self.is_rest:
                 if "error" in payload and not any(k in payload for k in WRAPPERS):
@@ -176,12 +176,12 @@ class Dialect:
                 out.error = decode_rpc_error(payload["error"])
                 return out
             if "result" not in payload:
-                out.problems.append("JSON-RPC response has neither result nor error")
+                out.problems += ("JSON-RPC response has neither result nor error",)
                 return out
             return decode_stream_response(payload["result"], out, prefer_kind=not self.is_v1)
         except Exception as exc:  # a hostile payload must not crash the judge
             out.kind = "invalid"
-            out.problems.append(f"undecodable event: {type(exc).__name__}: {exc}")
+            out.problems += (f"undecodable event: {type(exc).__name__}: {exc}",)
             return out
 
     def decode_result(self, op: str, result: Any) -> DecodedPayload:
@@ -193,12 +193,12 @@ class Dialect:
                 return out
             if op in ("get", "cancel"):
                 if isinstance(result, dict) and "task" in result and "status" not in result:
-                    out.problems.append("Task wrapped in {'task': ...}")
+                    out.problems += ("Task wrapped in {'task': ...}",)
                     result = result["task"]
                 return fill(out, "task", decode_task(result))
             return decode_stream_response(result, out, prefer_kind=not self.is_v1)
         except Exception as exc:
-            out.problems.append(f"undecodable result: {type(exc).__name__}: {exc}")
+            out.problems += (f"undecodable result: {type(exc).__name__}: {exc}",)
             return out
 
     def decode_call(self, req: HttpRequest, res: CallResult) -> None:
