@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from conformance_tests.agent_support import answer
 from pytest_a2a import script
 from pytest_a2a.judge import stream_rules as rules
 from pytest_a2a.judge import verifiers
@@ -73,9 +74,10 @@ async def test_reassembly_matches_get(a2a: A2AContext) -> None:
 
 @pytest.mark.a2a_requirement("artifacts.reassembly-matches-get")
 async def test_reassembly_matches_get_blackbox(a2a: A2AContext) -> None:
-    """R13 against any agent whose answer streams artifacts."""
-    a2a.needs_streaming()
-    res = await a2a.client.stream_collect(a2a.prompt)
+    """R13 against any agent whose answer streams artifacts (the prompt's shared answer and its
+    GetTask right after the stream, ``agent_support.answer``)."""
+    ans = await answer(a2a, "prompt")
+    res = ans.res
     if not any(ev.artifact_update is not None for ev in res.events) or not res.task_id:
         # lawful only for an answer that is whole: a message, or a task that ended
         answered = verifiers.is_message_answer(res) or verifiers.terminal_status(res).passed
@@ -83,4 +85,5 @@ async def test_reassembly_matches_get_blackbox(a2a: A2AContext) -> None:
                     "Message, or a task reaching a terminal state)",
                     actual=a2a.describe(res), stream=res)
         a2a.unsupported("the agent's answer streamed no task artifact: nothing to reassemble")
-    await _matches_get(a2a, res)
+    assert ans.got is not None  # the stream named its task, so GetTask was asked
+    a2a.verify(rules.reassembly_matches(res, ans.got))

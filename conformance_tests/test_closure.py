@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from conformance_tests.agent_support import answer
 from pytest_a2a import script
 from pytest_a2a.judge import stream_rules, verifiers
 from pytest_a2a.judge.context import A2AContext
@@ -46,9 +47,9 @@ async def test_closes_after_terminal(a2a: A2AContext, state: str) -> None:
 
 @pytest.mark.a2a_requirement("closure.closes-after-terminal")
 async def test_closes_after_terminal_blackbox(a2a: A2AContext) -> None:
-    """R5 against any agent: whatever terminal state the prompt reaches, the stream closes."""
-    a2a.needs_streaming()
-    res = await a2a.client.stream_collect(a2a.prompt)
+    """R5 against any agent: whatever terminal state the prompt reaches, the stream closes
+    (judged on the prompt's shared answer, ``agent_support.answer``)."""
+    res = (await answer(a2a, "prompt")).res
     if verifiers.is_message_answer(res):
         a2a.unsupported("the agent answered with one Message (ordering.message-only judges "
                         "that): no task reaches a terminal state")

@@ -3,7 +3,9 @@
 The SSE syntax itself (CRLF, comments, multi-line data, event/id/retry fields) is R3-legal in
 every form; the client parses them all, so nothing here judges it. These scenarios judge the
 HTTP answer and the JSON inside each event. Every scenario also runs against black-box agents
-(``a2a.prompt``); the scripted ones add artifacts, agent messages and a message-only reply.
+on the stream of ``a2a.prompt`` (read once per target and dialect and shared, with its status,
+headers and transcript: ``agent_support.answer``); the scripted ones add artifacts, agent
+messages and a message-only reply.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any, Literal
 
 import pytest
 
+from conformance_tests.agent_support import answer
 from pytest_a2a import script
 from pytest_a2a.judge import stream_rules as rules
 from pytest_a2a.judge.context import A2AContext
@@ -30,8 +33,10 @@ Source = Literal["prompt", "task", "reply"]
 
 
 async def _stream(a2a: A2AContext, which: Source) -> StreamResult:
-    text = {"prompt": a2a.prompt, "task": script.build(RICH), "reply": script.build(REPLY)}[which]
-    return await a2a.client.stream_collect(text)
+    """The prompt's shared answer (nothing here needs a fresh one), else a fresh scripted one."""
+    if which == "prompt":
+        return (await answer(a2a, "prompt")).res
+    return await a2a.client.stream_collect(script.build(RICH if which == "task" else REPLY))
 
 
 def _sources(scripted: bool) -> list[object]:

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from conformance_tests.agent_support import answer
 from conformance_tests.pacing import delay
 from pytest_a2a import script
 from pytest_a2a.judge import stream_rules as rules
@@ -49,9 +50,9 @@ async def test_task_first(a2a: A2AContext) -> None:
 
 @pytest.mark.a2a_requirement("ordering.task-first")
 async def test_task_first_blackbox(a2a: A2AContext) -> None:
-    """R5 against any agent: unless it answers with one Message, the stream opens with a Task."""
-    a2a.needs_streaming()
-    res = await a2a.client.stream_collect(a2a.prompt)
+    """R5 against any agent: unless it answers with one Message, the stream opens with a Task
+    (judged on the prompt's shared answer, ``agent_support.answer``)."""
+    res = (await answer(a2a, "prompt")).res
     _task_stream_or_unsupported(a2a, res)
     a2a.check(res.events[0].kind == "task",
               expected="the first event is a Task (or the single Message of a message stream)",
@@ -238,22 +239,19 @@ async def test_ids_consistent(a2a: A2AContext) -> None:
 
 @pytest.mark.a2a_requirement("ordering.ids-consistent")
 async def test_ids_consistent_blackbox(a2a: A2AContext) -> None:
-    """R16 against any agent that answers with a task stream."""
-    a2a.needs_streaming()
-    res = await a2a.client.stream_collect(a2a.prompt)
+    """R16 against any agent that answers with a task stream (the prompt's shared answer)."""
+    res = (await answer(a2a, "prompt")).res
     _task_stream_or_unsupported(a2a, res)
     a2a.verify(rules.ids_consistent(res))
 
 
 @pytest.mark.a2a_requirement("ordering.rpc-id")
 async def test_rpc_id(a2a: A2AContext) -> None:
-    """R1: every JSON-RPC event's id equals the request id."""
-    a2a.needs_streaming()
-    async with a2a.client.stream(a2a.prompt) as call:
-        res = await call.collect()
-        want = call.request_id
+    """R1: every JSON-RPC event's id equals the request id (the request of the prompt's shared
+    answer, which its StreamResult keeps)."""
+    res = (await answer(a2a, "prompt")).res
     a2a.check(bool(res.events), expected="at least one event", actual=a2a.describe(res), stream=res)
-    a2a.verify(rules.rpc_id(res, want))
+    a2a.verify(rules.rpc_id(res, res.request_id))
 
 
 @pytest.mark.a2a_requirement("ordering.no-message-in-task")
