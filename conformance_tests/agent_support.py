@@ -6,8 +6,8 @@ show (states, terminal, chunking, ids) and compare streams of one task with each
 event *content* (no numbered chunks: an LLM's text is the only identity an event has). Each
 stream is read once per target and dialect and judged by several requirements, one per test,
 so the suite stays fast against agents that take seconds per answer. The exchanges of that
-read are taped (``wire.observe``) and replayed in every later test that judges it, so each
-such test's recording (``--a2a-record``) and root-cause tally hold the evidence it judged.
+read is a shared run (:mod:`conformance_tests.shared_runs`): every test that judges it holds
+its evidence in its recording (``--a2a-record``) and root-cause tally.
 
 Verdicts follow "no pass without evidence": a scenario that needed a running task and got one
 that ended first is ``unsupported`` with "not observable this run: the task ended in N ms".
@@ -17,15 +17,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import pytest
 
+from conformance_tests.shared_runs import SharedRuns
 from pytest_a2a.judge.context import A2AContext
-from pytest_a2a.wire import observe
 from pytest_a2a.wire.models import TERMINAL_STATES, StreamEvent
 from pytest_a2a.wire.results import CallResult, StreamResult
 from pytest_a2a.wire.stream import EventStream
@@ -52,9 +51,6 @@ class Answer:
 
     res: StreamResult
     got: CallResult | None  # None: the stream named no task
-    tape: observe.Tape  # the exchanges that read it, replayed to each later test's observers
-    #: the tests (contexts) that have seen those exchanges: each is shown them once
-    shown: weakref.WeakSet[A2AContext] = field(default_factory=weakref.WeakSet, compare=False)
 
     @property
     def duration(self) -> float:
@@ -63,31 +59,20 @@ class Answer:
         return terminal[0].t if terminal else self.res.end_t
 
 
-_ANSWERS: dict[tuple[str, str, str], Answer] = {}
+_ANSWERS: SharedRuns[Answer] = SharedRuns()
 
 
 async def answer(a2a: A2AContext, which: Which) -> Answer:
-    """The stream of ``which`` prompt for this target and dialect (read once per process).
-
-    The test that reads it watches its exchanges live; every later one is shown them again
-    (``observe.replay``), as if it had made the calls: its evidence is in its recording and
-    in the interface tally of the root-cause headline.
-    """
+    """The stream of ``which`` prompt for this target and dialect (a shared run: read once
+    per process, its exchanges shown to every test that judges it)."""
     a2a.needs_streaming()
     text = prompt_text(a2a, which)
-    key = (a2a.url, a2a.dialect, text)
-    cached = _ANSWERS.get(key)
-    if cached is not None:
-        if a2a not in cached.shown:
-            cached.shown.add(a2a)
-            observe.replay(cached.tape)
-        return cached
-    with observe.tape() as tape:
+
+    async def read() -> Answer:
         res = await a2a.client.stream_collect(text)
-        got = await a2a.client.get_task(res.task_id) if res.task_id else None
-    fresh = _ANSWERS[key] = Answer(res, got, tape)
-    fresh.shown.add(a2a)
-    return fresh
+        return Answer(res, await a2a.client.get_task(res.task_id) if res.task_id else None)
+
+    return await _ANSWERS.get(a2a, (a2a.url, a2a.dialect, text), read)
 
 
 def is_message_answer(res: StreamResult) -> bool:

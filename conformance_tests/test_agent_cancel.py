@@ -4,23 +4,21 @@ One session per target and dialect: the long prompt's task is canceled once it s
 with the original and a re-attached stream open. How long the task would have run by itself is
 known from the same prompt's uncanceled answer (``agent_support.answer``), so a cancel that only
 answers when the task ends by itself is told apart from a prompt one. A task that would have
-ended within moments anyway is not observable, never a pass. The session's exchanges are taped
-(``wire.observe``) and replayed once to each later test that judges it, so its recording and
-the root-cause tally hold the evidence it judged.
+ended within moments anyway is not observable, never a pass. The session is a shared run
+(:mod:`conformance_tests.shared_runs`): each test that judges it holds its evidence.
 """
 
 from __future__ import annotations
 
 import asyncio
-import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
 
 from conformance_tests.agent_support import answer, not_observable, running_task, task_stream
+from conformance_tests.shared_runs import SharedRuns
 from pytest_a2a.judge import verifiers
 from pytest_a2a.judge.context import A2AContext
-from pytest_a2a.wire import observe
 from pytest_a2a.wire.results import CallResult, StreamResult
 from pytest_a2a.wire.stream import EventStream
 
@@ -38,41 +36,33 @@ class CancelRun:
     left: float  # how long the task would still have run (from the uncanceled answer)
     got: CallResult  # GetTask right after cancel answered
     streams: tuple[tuple[str, StreamResult], ...]
-    tape: observe.Tape  # the session's exchanges (not the uncanceled answer's: answer's own)
-    #: the tests (contexts) shown those exchanges: each is shown them once
-    shown: weakref.WeakSet[A2AContext] = field(default_factory=weakref.WeakSet, compare=False)
 
 
-_RUNS: dict[tuple[str, str], CancelRun] = {}
+_RUNS: SharedRuns[CancelRun] = SharedRuns()
 
 
 async def _run(a2a: A2AContext) -> CancelRun:
-    key = (a2a.url, a2a.dialect)
-    # the same prompt, not canceled: how long it runs (read once; shown once to every test,
-    # outside this session's tape so it is not shown twice to a test that reads it too)
+    # the same prompt, not canceled: how long it runs (a shared run of its own, outside this
+    # session's, so a test that reads both is not shown it twice)
     whole = await answer(a2a, "long")
-    run = _RUNS.get(key)
-    if run is None:
+
+    async def session() -> CancelRun:
         task_stream(a2a, whole.res)
-        with observe.tape() as tape:
-            async with a2a.client.stream(a2a.needs_long_prompt()) as orig:
-                task_id = await running_task(a2a, orig)
-                async with a2a.client.resubscribe(task_id) as sub:
-                    await sub.next_event()
-                    streams: list[tuple[str, EventStream]] = [("the original stream", orig)]
-                    if sub.error is None and sub.is_open and sub.events:
-                        streams.append(("the re-attached stream", sub))
-                    sent_at = orig.now()
-                    cancel = await a2a.client.cancel(task_id)
-                    got = await a2a.client.get_task(task_id)
-                    results = await asyncio.gather(*(s.collect() for _, s in streams))
+        async with a2a.client.stream(a2a.needs_long_prompt()) as orig:
+            task_id = await running_task(a2a, orig)
+            async with a2a.client.resubscribe(task_id) as sub:
+                await sub.next_event()
+                streams: list[tuple[str, EventStream]] = [("the original stream", orig)]
+                if sub.error is None and sub.is_open and sub.events:
+                    streams.append(("the re-attached stream", sub))
+                sent_at = orig.now()
+                cancel = await a2a.client.cancel(task_id)
+                got = await a2a.client.get_task(task_id)
+                results = await asyncio.gather(*(s.collect() for _, s in streams))
         named = tuple((name, r) for (name, _), r in zip(streams, results, strict=True))
-        run = _RUNS[key] = CancelRun(task_id, cancel, sent_at, whole.duration - sent_at, got,
-                                     named, tape)
-        run.shown.add(a2a)
-    elif a2a not in run.shown:
-        run.shown.add(a2a)
-        observe.replay(run.tape)
+        return CancelRun(task_id, cancel, sent_at, whole.duration - sent_at, got, named)
+
+    run = await _RUNS.get(a2a, (a2a.url, a2a.dialect), session)
     original = run.streams[0][1]
     ended = [ev.t for ev in original.terminal_events() if ev.t <= run.sent_at]
     if run.left < _MIN_LEFT or ended:

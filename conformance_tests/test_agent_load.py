@@ -3,24 +3,22 @@
 An agent's answers are not known in advance, so "nothing lost" is judged against the agent's
 own record: each stream's chunks, reassembled, must equal what GetTask stores for its task,
 and "nothing mixed" means each stream names one task, a different one per stream. The load
-runs once per target and dialect; the three requirements read the same run. Its exchanges are
-taped (``wire.observe``) and replayed once to each later test that judges it, so its recording
-and the root-cause tally hold the evidence it judged.
+runs once per target and dialect; the three requirements read the same run, a shared run
+(:mod:`conformance_tests.shared_runs`): each test that judges it holds its evidence.
 """
 
 from __future__ import annotations
 
 import statistics
 import time
-import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
 
 from conformance_tests.agent_support import Which, answer, not_observable, prompts
+from conformance_tests.shared_runs import SharedRuns
 from pytest_a2a.judge.context import A2AContext
 from pytest_a2a.judge.stream_rules import reassemble, stored_artifacts
-from pytest_a2a.wire import observe
 from pytest_a2a.wire.gather import gather_bounded
 from pytest_a2a.wire.results import CallResult, StreamResult
 
@@ -36,37 +34,29 @@ class LoadRun:
     results: tuple[StreamResult | BaseException, ...]
     stored: tuple[CallResult | None, ...]  # GetTask per stream (None: no task named)
     elapsed: float
-    tape: observe.Tape  # the exchanges of the run, shown to each later test that judges it
-    #: the tests (contexts) shown those exchanges: each is shown them once
-    shown: weakref.WeakSet[A2AContext] = field(default_factory=weakref.WeakSet, compare=False)
 
 
-_RUNS: dict[tuple[str, str], LoadRun] = {}
+_RUNS: SharedRuns[LoadRun] = SharedRuns()
 
 
 async def _load(a2a: A2AContext) -> LoadRun:
     a2a.needs_streaming()
     text = a2a.needs_long_prompt()
-    key = (a2a.url, a2a.dialect)
-    run = _RUNS.get(key)
-    if run is None:
-        with observe.tape() as tape:
-            started = time.monotonic()
-            deadline = started + a2a.budget.stream
-            results = await gather_bounded(
-                [a2a.client.stream_collect(text, deadline=deadline) for _ in range(STREAMS)],
-                timeout=a2a.budget.stream + a2a.budget.close_grace)
-            elapsed = time.monotonic() - started
-            stored: list[CallResult | None] = []
-            for res in results:
-                task_id = None if isinstance(res, BaseException) else res.task_id
-                stored.append(await a2a.client.get_task(task_id) if task_id else None)
-        run = _RUNS[key] = LoadRun(tuple(results), tuple(stored), elapsed, tape)
-        run.shown.add(a2a)
-    elif a2a not in run.shown:
-        run.shown.add(a2a)
-        observe.replay(run.tape)
-    return run
+
+    async def flood() -> LoadRun:
+        started = time.monotonic()
+        deadline = started + a2a.budget.stream
+        results = await gather_bounded(
+            [a2a.client.stream_collect(text, deadline=deadline) for _ in range(STREAMS)],
+            timeout=a2a.budget.stream + a2a.budget.close_grace)
+        elapsed = time.monotonic() - started
+        stored: list[CallResult | None] = []
+        for res in results:
+            task_id = None if isinstance(res, BaseException) else res.task_id
+            stored.append(await a2a.client.get_task(task_id) if task_id else None)
+        return LoadRun(tuple(results), tuple(stored), elapsed)
+
+    return await _RUNS.get(a2a, (a2a.url, a2a.dialect), flood)
 
 
 def _problem(res: StreamResult | BaseException, got: CallResult | None,

@@ -5,16 +5,15 @@ progress, then two re-attached streams open at once and all three are read to th
 re-attached streams must be the original's tail (no gap, no duplicate: no numbered chunks
 here, so an event is identified by what it says) after a Task snapshot, and equal to each
 other. A task that ended before the suite could re-attach is not observable, never a pass.
-The session's exchanges are taped (``wire.observe``) and replayed once to each later test that
-judges it, so its recording and the root-cause tally hold the evidence it judged.
+The session is a shared run (:mod:`conformance_tests.shared_runs`): each test that judges it
+holds its evidence.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
 
@@ -29,9 +28,9 @@ from conformance_tests.agent_support import (
     task_stream,
     upto_terminal,
 )
+from conformance_tests.shared_runs import SharedRuns
 from pytest_a2a.judge import verifiers
 from pytest_a2a.judge.context import A2AContext
-from pytest_a2a.wire import observe
 from pytest_a2a.wire.models import TERMINAL_STATES, Task
 from pytest_a2a.wire.results import StreamResult
 
@@ -45,38 +44,30 @@ class Session:
     attached: tuple[StreamResult, StreamResult]
     #: artifact ids the original stream had announced when the re-attaches were sent
     announced: frozenset[str]
-    tape: observe.Tape  # the session's exchanges, shown to each later test that judges it
-    #: the tests (contexts) shown those exchanges: each is shown them once
-    shown: weakref.WeakSet[A2AContext] = field(default_factory=weakref.WeakSet, compare=False)
 
 
-_SESSIONS: dict[tuple[str, str], Session] = {}
+_SESSIONS: SharedRuns[Session] = SharedRuns()
 
 
 async def _session(a2a: A2AContext) -> Session:
     a2a.needs_streaming()
     text = a2a.needs_long_prompt()
-    key = (a2a.url, a2a.dialect)
-    s = _SESSIONS.get(key)
-    if s is None:
-        with observe.tape() as tape:
-            async with a2a.client.stream(text) as orig:
-                task_id = await running_task(a2a, orig)
-                announced = frozenset(ev.artifact_update.artifact.artifact_id or ""
-                                      for ev in orig.events if ev.artifact_update is not None)
-                one, two = a2a.client.resubscribe(task_id), a2a.client.resubscribe(task_id)
-                try:
-                    await asyncio.gather(one.open(), two.open())
-                    res_one, res_two, res_orig = await asyncio.gather(
-                        one.collect(), two.collect(), orig.collect())
-                finally:
-                    await asyncio.gather(one.aclose(), two.aclose())
-        s = _SESSIONS[key] = Session(task_id, res_orig, (res_one, res_two), announced, tape)
-        s.shown.add(a2a)
-    elif a2a not in s.shown:
-        s.shown.add(a2a)
-        observe.replay(s.tape)
-    return s
+
+    async def session() -> Session:
+        async with a2a.client.stream(text) as orig:
+            task_id = await running_task(a2a, orig)
+            announced = frozenset(ev.artifact_update.artifact.artifact_id or ""
+                                  for ev in orig.events if ev.artifact_update is not None)
+            one, two = a2a.client.resubscribe(task_id), a2a.client.resubscribe(task_id)
+            try:
+                await asyncio.gather(one.open(), two.open())
+                res_one, res_two, res_orig = await asyncio.gather(
+                    one.collect(), two.collect(), orig.collect())
+            finally:
+                await asyncio.gather(one.aclose(), two.aclose())
+        return Session(task_id, res_orig, (res_one, res_two), announced)
+
+    return await _SESSIONS.get(a2a, (a2a.url, a2a.dialect), session)
 
 
 def _snapshot(res: StreamResult) -> Task | None:

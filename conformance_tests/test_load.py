@@ -7,26 +7,22 @@ slow; so is a framework doing 300 events/s on a CPU-starved CI machine), and it 
 whole budget: it is the calibration, not the load. The second wave brings the total to 100, or
 to what fits in a third of the budget.
 The load runs once per target and dialect in a process: the INFO latency test reads the same
-run as the MUST test (whichever comes first performs it), so the suite stays fast. The run's
-exchanges are taped (``wire.observe``) and replayed once to the other test, so its recording
-and the root-cause tally hold the evidence it judged too.
+run as the MUST test (whichever comes first performs it), so the suite stays fast: a shared
+run (:mod:`conformance_tests.shared_runs`), so each test that judges it holds its evidence.
 """
 
 from __future__ import annotations
 
 import statistics
 import time
-import weakref
-from dataclasses import dataclass, field
 
 import pytest
 
+from conformance_tests.shared_runs import SharedRuns
 from pytest_a2a import script
 from pytest_a2a.budget import Budget
 from pytest_a2a.judge import verifiers
 from pytest_a2a.judge.context import A2AContext
-from pytest_a2a.judge.requirements import DialectId
-from pytest_a2a.wire import observe
 from pytest_a2a.wire.client import A2AClient
 from pytest_a2a.wire.gather import gather_bounded
 from pytest_a2a.wire.results import StreamResult
@@ -67,53 +63,39 @@ def _problem(res: StreamResult) -> str | None:
 
 
 Outcome = StreamResult | BaseException
+_RUNS: SharedRuns[tuple[list[Outcome], float]] = SharedRuns(cap=TAPE_CAP)
 
 
-@dataclass(frozen=True)
-class LoadRun:
-    results: list[Outcome]  # in order: the first wave, then the second
-    elapsed: float
-    tape: observe.Tape  # the run's exchanges, shown to the other test that judges it
-    #: the tests (contexts) shown those exchanges: each is shown them once
-    shown: weakref.WeakSet[A2AContext] = field(default_factory=weakref.WeakSet, compare=False)
-
-
-_RUNS: dict[tuple[str, DialectId], LoadRun] = {}
 
 
 async def _load(a2a: A2AContext) -> tuple[list[Outcome], float]:
     """STREAMS concurrent streams of LOAD: (results in order, elapsed seconds); run once."""
-    key = (a2a.url, a2a.dialect)
-    run = _RUNS.get(key)
-    if run is None:
-        with observe.tape(cap=TAPE_CAP) as tape:
-            started = time.monotonic()
-            first = await _wave(a2a, a2a.client, FIRST_WAVE, a2a.budget.stream)
-            per_stream = (time.monotonic() - started) / FIRST_WAVE
-            fits = int(a2a.budget.stream / 3 / max(per_stream, 1e-3))
-            second = max(0, min(STREAMS, fits) - FIRST_WAVE)
-            rest: list[Outcome] = []
-            if second:
-                # The second wave is sized to a third of the budget, yet it gets the rest of it
-                # (at least two thirds: it runs only if the first wave took under a third), so
-                # a machine that slows down meanwhile (shared CPU) is not reported as lost
-                # events. Its streams queue behind each other (the scenario's own load): none
-                # of them is stalled while the wave is still within its window, so within this
-                # wave "no progress" is judged against the window, not against the
-                # single-stream idle limit. A stream that never completes still fails when the
-                # window ends.
-                window = a2a.budget.stream - (time.monotonic() - started)
-                wide = Budget(max(a2a.budget.total, 2 * window))
-                async with A2AClient(a2a.url, dialect=a2a.dialect, budget=wide,
-                                     headers=a2a.headers,
-                                     max_event_bytes=a2a.max_event_bytes) as client:
-                    rest = await _wave(a2a, client, second, window)
-        run = _RUNS[key] = LoadRun(first + rest, time.monotonic() - started, tape)
-        run.shown.add(a2a)
-    elif a2a not in run.shown:
-        run.shown.add(a2a)
-        observe.replay(run.tape)
-    return run.results, run.elapsed
+
+    async def load() -> tuple[list[Outcome], float]:
+        started = time.monotonic()
+        first = await _wave(a2a, a2a.client, FIRST_WAVE, a2a.budget.stream)
+        per_stream = (time.monotonic() - started) / FIRST_WAVE
+        fits = int(a2a.budget.stream / 3 / max(per_stream, 1e-3))
+        second = max(0, min(STREAMS, fits) - FIRST_WAVE)
+        rest: list[Outcome] = []
+        if second:
+            # The second wave is sized to a third of the budget, yet it gets the rest of it
+            # (at least two thirds: it runs only if the first wave took under a third), so
+            # a machine that slows down meanwhile (shared CPU) is not reported as lost
+            # events. Its streams queue behind each other (the scenario's own load): none
+            # of them is stalled while the wave is still within its window, so within this
+            # wave "no progress" is judged against the window, not against the
+            # single-stream idle limit. A stream that never completes still fails when the
+            # window ends.
+            window = a2a.budget.stream - (time.monotonic() - started)
+            wide = Budget(max(a2a.budget.total, 2 * window))
+            async with A2AClient(a2a.url, dialect=a2a.dialect, budget=wide,
+                                 headers=a2a.headers,
+                                 max_event_bytes=a2a.max_event_bytes) as client:
+                rest = await _wave(a2a, client, second, window)
+        return first + rest, time.monotonic() - started
+
+    return await _RUNS.get(a2a, (a2a.url, a2a.dialect), load)
 
 
 async def _wave(a2a: A2AContext, client: A2AClient, count: int,

@@ -19,7 +19,6 @@ from pytest_a2a.budget import Budget
 from pytest_a2a.judge import requirements as registry
 from pytest_a2a.judge.checks import ConformanceFailure
 from pytest_a2a.judge.context import A2AContext
-from pytest_a2a.wire import observe
 from pytest_a2a.wire.dialects import get_dialect
 from pytest_a2a.wire.results import StreamResult
 from pytest_a2a.wire.stream import EventStream
@@ -80,8 +79,8 @@ def _judge(rid: str, scenario: Callable[[A2AContext], Coroutine[Any, Any, None]]
 
 
 def _session(one: StreamResult, two: StreamResult) -> None:
-    test_agent_reattach._SESSIONS[(URL, DIALECT)] = test_agent_reattach.Session(
-        "t1", _stream(ORIGINAL), (one, two), frozenset({"answer"}), observe.Tape(None))
+    test_agent_reattach._SESSIONS.put((URL, DIALECT), test_agent_reattach.Session(
+        "t1", _stream(ORIGINAL), (one, two), frozenset({"answer"})))
 
 
 @pytest.mark.parametrize(("join", "later", "ok"), [
@@ -124,8 +123,7 @@ def test_no_message_in_task(ok: bool) -> None:
     message = {"message": {"messageId": "m1", "role": "ROLE_AGENT", "parts": [{"text": "hi"}],
                            **IDS}}
     events = ORIGINAL if ok else [*ORIGINAL[:3], message, *ORIGINAL[3:]]
-    agent_support._ANSWERS[(URL, DIALECT, "Hello")] = agent_support.Answer(_stream(events), None,
-                                                                        observe.Tape(None))
+    agent_support._ANSWERS.put((URL, DIALECT, "Hello"), agent_support.Answer(_stream(events), None))
 
     async def scenario(ctx: A2AContext) -> None:
         await test_agent_stream.test_agent_no_message_in_task(ctx, "prompt")
@@ -145,8 +143,8 @@ def test_get_task_agrees(stored: str, ok: bool) -> None:
 
     task = _stream([_task(stored)]).events[0].task
     got = CallResult(op="get", http_status=200, task=task)
-    agent_support._ANSWERS[(URL, DIALECT, "Hello")] = agent_support.Answer(_stream(ORIGINAL), got,
-                                                                        observe.Tape(None))
+    agent_support._ANSWERS.put((URL, DIALECT, "Hello"),
+                               agent_support.Answer(_stream(ORIGINAL), got))
 
     async def scenario(ctx: A2AContext) -> None:
         await test_agent_stream.test_agent_get_task_agrees(ctx, "prompt")

@@ -1,4 +1,4 @@
-"""A failure judged on a shared run (a load, cancel or re-attach session performed once per
+"""A failure judged on a shared run (``conformance_tests.shared_runs``: performed once per
 process by whichever scenario comes first, then judged by one scenario per requirement) is
 attributed to the interface's root cause, and recorded, like one that made the calls: the
 run's exchanges are taped and shown again to each later test that judges it."""
@@ -18,33 +18,47 @@ REQUIREMENTS = """
 id = "demo.shared-run"
 level = "MUST"
 dialects = ["v1.0-jsonrpc"]
-text = "A requirement judged on the load run shared by several scenarios."
+text = "A requirement judged on a run shared by several scenarios."
 """
 
-SHARED = textwrap.dedent("""
+HEAD = textwrap.dedent("""
     import pytest
-    from conformance_tests.test_agent_load import STREAMS, _load
     pytestmark = pytest.mark.asyncio
 
     @pytest.mark.parametrize("n", range(3))
     @pytest.mark.a2a_requirement("demo.shared-run")
-    async def test_judges_the_shared_run(a2a, n):
-        run = await _load(a2a)
-        ok = [r for r in run.results if not isinstance(r, BaseException)
-              and r.status_code == 200]
-        a2a.check(len(ok) == STREAMS, expected="SSE answers", actual=f"{len(ok)} of them")
 """)
 
+#: the shared run a scenario judges -> (its body, the exchanges each recording must hold)
+RUNS = {
+    "prompt answer": ("""
+        async def test_judges_the_shared_run(a2a, n):
+            from conformance_tests.agent_support import answer
+            res = (await answer(a2a, "prompt")).res
+            a2a.check(res.status_code == 200, expected="an SSE answer", actual=res.describe())
+    """, 1),
+    "agent load": ("""
+        async def test_judges_the_shared_run(a2a, n):
+            from conformance_tests.test_agent_load import STREAMS, _load
+            run = await _load(a2a)
+            ok = [r for r in run.results if not isinstance(r, BaseException)
+                  and r.status_code == 200]
+            a2a.check(len(ok) == STREAMS, expected="SSE answers", actual=f"{len(ok)} of them")
+    """, 6),  # the load's streams; no GetTask: no stream named a task
+}
 
+
+@pytest.mark.parametrize("run", list(RUNS))
 def test_a_shared_run_failure_is_explained_and_recorded_in_every_test(
-        pytester: pytest.Pytester) -> None:
+        pytester: pytest.Pytester, run: str) -> None:
+    body, exchanges = RUNS[run]
     pytester.makefile(".toml", shared_requirements=REQUIREMENTS)
     pytester.makeini(textwrap.dedent("""
         [pytest]
         a2a_requirements = shared_requirements.toml
         asyncio_default_fixture_loop_scope = function
     """))
-    pytester.makepyfile(test_shared_run=SHARED)
+    pytester.makepyfile(test_shared_run=HEAD + textwrap.dedent(body))
     with UnrulyAgent(post_mode="html502") as bad:
         result = pytester.runpytest(f"--a2a-url={bad.url}", "test_shared_run.py",
                                     "--a2a-timeout=2", "--a2a-long-prompt=write at length",
@@ -57,6 +71,5 @@ def test_a_shared_run_failure_is_explained_and_recorded_in_every_test(
     assert [(d["kind"], d["explains"]) for d in doc["diagnoses"]] == [("interface", 3)]
     files = sorted((pytester.path / "rec").glob("*" + SUFFIX))
     assert len(files) == 3
-    # the load's streams (and its GetTasks: none, no stream named a task), in each recording
     statuses = [[x.status for x in read(f, f.read_text()).exchanges] for f in files]
-    assert statuses == [[502] * 6] * 3
+    assert statuses == [[502] * exchanges] * 3
