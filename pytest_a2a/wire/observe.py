@@ -91,9 +91,13 @@ class Tape:
     def __init__(self, inner: Observer | None, cap: int = TAPE_CAP) -> None:
         self.inner = inner  # the observer the taped exchanges are also forwarded to
         self.cap = cap
-        self.kept = 0  # body bytes kept, all exchanges
         self.exchanges: list[_Taped] = []
         self.closed = False  # past its window: later events are forwarded, not taped
+
+    @property
+    def kept(self) -> int:
+        """Body bytes kept, all exchanges."""
+        return sum(x.kept for x in self.exchanges)
 
     @property
     def cut(self) -> bool:
@@ -134,7 +138,6 @@ class _TapedExchange:
             elif keep:
                 taped.chunks.append((t, data[:keep]))
             taped.kept += keep
-            tape.kept += keep
             taped.dropped += len(data) - keep
         if self.inner is not None:
             self.inner.chunk(t, data)

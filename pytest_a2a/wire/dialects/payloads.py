@@ -59,10 +59,6 @@ def as_id(value: Any) -> str | None:
     return intern(value) if type(value) is str else None  # intern takes exactly str
 
 
-def as_bool(value: Any) -> bool | None:
-    return value if isinstance(value, bool) else None
-
-
 def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
