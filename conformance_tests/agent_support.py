@@ -19,7 +19,7 @@ import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NoReturn
 
 import pytest
 
@@ -40,7 +40,7 @@ def prompt_text(a2a: A2AContext, which: Which) -> str:
     return a2a.prompt if which == "prompt" else a2a.needs_long_prompt()
 
 
-def not_observable(a2a: A2AContext, why: str) -> None:
+def not_observable(a2a: A2AContext, why: str) -> NoReturn:
     """The evidence this scenario needs did not occur this run: never a pass."""
     a2a.unsupported(f"not observable this run: {why}")
 
@@ -59,20 +59,26 @@ class Answer:
         return terminal[0].t if terminal else self.res.end_t
 
 
-_ANSWERS: SharedRuns[Answer] = SharedRuns()
+ANSWERS: SharedRuns[Answer] = SharedRuns()
+
+
+def answer_key(a2a: A2AContext, text: str) -> tuple[str, str, str]:
+    return (a2a.url, a2a.dialect, text)
+
+
+async def read_answer(a2a: A2AContext, text: str) -> Answer:
+    """Send ``text``, read its stream to the end, then GetTask."""
+    res = await a2a.client.stream_collect(text)
+    return Answer(res, await a2a.client.get_task(res.task_id) if res.task_id else None)
 
 
 async def answer(a2a: A2AContext, which: Which) -> Answer:
     """The stream of ``which`` prompt for this target and dialect (a shared run: read once
-    per process, its exchanges shown to every test that judges it)."""
+    per process, its exchanges shown to every test that judges it; the long prompt's may have
+    been read beside the sessions of :mod:`conformance_tests.agent_sessions`)."""
     a2a.needs_streaming()
     text = prompt_text(a2a, which)
-
-    async def read() -> Answer:
-        res = await a2a.client.stream_collect(text)
-        return Answer(res, await a2a.client.get_task(res.task_id) if res.task_id else None)
-
-    return await _ANSWERS.get(a2a, (a2a.url, a2a.dialect, text), read)
+    return await ANSWERS.get(a2a, answer_key(a2a, text), lambda: read_answer(a2a, text))
 
 
 def is_message_answer(res: StreamResult) -> bool:

@@ -4,7 +4,9 @@ A run (a prompt's answer, a cancel session, a load) is performed by the first te
 it, with its exchanges taped (``wire.observe``); every later test that judges it is shown
 those exchanges once (``observe.replay``), as if it had made the calls, so its recording and
 the root-cause headline's interface tally hold the evidence it judged. A run that raised (a
-precondition not met, say) is not kept: the next test performs it again.
+precondition not met, say) is not kept: the next test performs it again. A run performed ahead,
+for tests still to come, on a detached tape (:func:`observe.detached_tape`), is :meth:`keep`-ed
+with nobody shown it yet.
 """
 
 from __future__ import annotations
@@ -48,6 +50,13 @@ class SharedRuns(Generic[T]):
             entry.shown.add(a2a)
             observe.replay(entry.tape)
         return entry.value
+
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self._entries
+
+    def keep(self, key: Hashable, value: T, tape: observe.Tape) -> None:
+        """A run performed ahead on a detached tape: shown to every test that judges it."""
+        self._entries[key] = _Entry(value, tape)
 
     def put(self, key: Hashable, value: T) -> None:
         """A run known without exchanges (the self-test's canned streams): nothing to show."""

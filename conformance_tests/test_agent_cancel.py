@@ -4,23 +4,22 @@ One session per target and dialect: the long prompt's task is canceled once it s
 with the original and a re-attached stream open. How long the task would have run by itself is
 known from the same prompt's uncanceled answer (``agent_support.answer``), so a cancel that only
 answers when the task ends by itself is told apart from a prompt one. A task that would have
-ended within moments anyway is not observable, never a pass. The session is a shared run
-(:mod:`conformance_tests.shared_runs`): each test that judges it holds its evidence.
+ended within moments anyway is not observable, never a pass. The session is a shared run, run
+beside the re-attach sessions when the agent runs their tasks in parallel
+(:mod:`conformance_tests.agent_sessions`): each test that judges it holds its evidence.
 """
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
 import pytest
 
-from conformance_tests.agent_support import answer, not_observable, running_task, task_stream
-from conformance_tests.shared_runs import SharedRuns
+from conformance_tests import agent_sessions
+from conformance_tests.agent_sessions import CancelRun
+from conformance_tests.agent_support import answer, not_observable, task_stream
 from pytest_a2a.judge import verifiers
 from pytest_a2a.judge.context import A2AContext
-from pytest_a2a.wire.results import CallResult, StreamResult
-from pytest_a2a.wire.stream import EventStream
 
 pytestmark = pytest.mark.asyncio
 
@@ -29,46 +28,26 @@ _MIN_LEFT = 0.4
 
 
 @dataclass(frozen=True)
-class CancelRun:
-    task_id: str
-    cancel: CallResult
-    sent_at: float  # original stream's time when cancel was sent
-    left: float  # how long the task would still have run (from the uncanceled answer)
-    got: CallResult  # GetTask right after cancel answered
-    streams: tuple[tuple[str, StreamResult], ...]
+class Judged:
+    """The cancel session, and how long its task would still have run uncanceled."""
+
+    run: CancelRun
+    left: float
 
 
-_RUNS: SharedRuns[CancelRun] = SharedRuns()
-
-
-async def _run(a2a: A2AContext) -> CancelRun:
-    # the same prompt, not canceled: how long it runs (a shared run of its own, outside this
+async def _run(a2a: A2AContext) -> Judged:
+    run = await agent_sessions.session(a2a, agent_sessions.CANCEL)
+    # the same prompt, not canceled: how long it runs (a shared run of its own, outside the
     # session's, so a test that reads both is not shown it twice)
     whole = await answer(a2a, "long")
-
-    async def session() -> CancelRun:
-        task_stream(a2a, whole.res)
-        async with a2a.client.stream(a2a.needs_long_prompt()) as orig:
-            task_id = await running_task(a2a, orig)
-            async with a2a.client.resubscribe(task_id) as sub:
-                await sub.next_event()
-                streams: list[tuple[str, EventStream]] = [("the original stream", orig)]
-                if sub.error is None and sub.is_open and sub.events:
-                    streams.append(("the re-attached stream", sub))
-                sent_at = orig.now()
-                cancel = await a2a.client.cancel(task_id)
-                got = await a2a.client.get_task(task_id)
-                results = await asyncio.gather(*(s.collect() for _, s in streams))
-        named = tuple((name, r) for (name, _), r in zip(streams, results, strict=True))
-        return CancelRun(task_id, cancel, sent_at, whole.duration - sent_at, got, named)
-
-    run = await _RUNS.get(a2a, (a2a.url, a2a.dialect), session)
+    task_stream(a2a, whole.res)
+    left = whole.duration - run.sent_at
     original = run.streams[0][1]
     ended = [ev.t for ev in original.terminal_events() if ev.t <= run.sent_at]
-    if run.left < _MIN_LEFT or ended:
-        not_observable(a2a, f"the task would have ended {max(run.left, 0) * 1000:.0f} ms after "
+    if left < _MIN_LEFT or ended:
+        not_observable(a2a, f"the task would have ended {max(left, 0) * 1000:.0f} ms after "
                        "the cancel was sent (use a longer --a2a-long-prompt)")
-    return run
+    return Judged(run, left)
 
 
 def _canceled_or_skip(a2a: A2AContext, run: CancelRun) -> None:
@@ -82,16 +61,16 @@ def _canceled_or_skip(a2a: A2AContext, run: CancelRun) -> None:
 async def test_agent_cancel_prompt(a2a: A2AContext) -> None:
     """R17: cancel answers at once with the canceled Task, not when the answer is done."""
     a2a.needs_streaming()
-    run = await _run(a2a)
-    limit = run.left / 2
+    judged = await _run(a2a)
+    run, limit = judged.run, judged.left / 2
     a2a.record("cancel_seconds", round(run.cancel.t, 3))
-    a2a.record("task_left_seconds", round(run.left, 3))
+    a2a.record("task_left_seconds", round(judged.left, 3))
     a2a.check(run.cancel.task is not None and run.cancel.state == "canceled",
               expected="cancel answers with the Task in state canceled",
               actual=f"{run.cancel.describe()} after {run.cancel.t:.2f}s", stream=run.cancel)
     a2a.check(run.cancel.t <= limit,
               expected=f"cancel answers within {limit:.2f}s (the answer would have run "
-                       f"{run.left:.2f}s more by itself)",
+                       f"{judged.left:.2f}s more by itself)",
               actual=f"answered after {run.cancel.t:.2f}s", stream=run.cancel)
 
 
@@ -102,7 +81,7 @@ async def test_agent_cancel_streams_notified(a2a: A2AContext) -> None:
     (Whether each then closes is closure.closes-after-terminal's requirement.)
     """
     a2a.needs_streaming()
-    run = await _run(a2a)
+    run = (await _run(a2a)).run
     _canceled_or_skip(a2a, run)
     a2a.record("streams", [name for name, _ in run.streams])
     for name, res in run.streams:
@@ -116,7 +95,7 @@ async def test_agent_cancel_streams_notified(a2a: A2AContext) -> None:
 async def test_agent_cancel_get_agrees(a2a: A2AContext) -> None:
     """R17: right after cancel answered canceled, GetTask reports canceled too."""
     a2a.needs_streaming()
-    run = await _run(a2a)
+    run = (await _run(a2a)).run
     _canceled_or_skip(a2a, run)
     a2a.verify(verifiers.task_state(run.got, {"canceled"}, "canceled, as cancel answered"))
 

@@ -5,30 +5,26 @@ progress, then two re-attached streams open at once and all three are read to th
 re-attached streams must be the original's tail (no gap, no duplicate: no numbered chunks
 here, so an event is identified by what it says) after a Task snapshot, and equal to each
 other. A task that ended before the suite could re-attach is not observable, never a pass.
-The session is a shared run (:mod:`conformance_tests.shared_runs`): each test that judges it
-holds its evidence.
+The sessions (this one, the dropped stream's, the closed stream's) are shared runs, run side
+by side when the agent runs their tasks in parallel (:mod:`conformance_tests.agent_sessions`):
+each test that judges one holds its evidence.
 """
 
 from __future__ import annotations
 
-import asyncio
-import time
-from dataclasses import dataclass
-
 import pytest
 
+from conformance_tests import agent_sessions
+from conformance_tests.agent_sessions import Session
 from conformance_tests.agent_support import (
     Key,
     answer,
     key,
     not_observable,
-    poll_terminal,
-    running_task,
     show,
     task_stream,
     upto_terminal,
 )
-from conformance_tests.shared_runs import SharedRuns
 from pytest_a2a.judge import verifiers
 from pytest_a2a.judge.context import A2AContext
 from pytest_a2a.wire.models import TERMINAL_STATES, Task
@@ -37,37 +33,8 @@ from pytest_a2a.wire.results import StreamResult
 pytestmark = pytest.mark.asyncio
 
 
-@dataclass(frozen=True)
-class Session:
-    task_id: str
-    original: StreamResult
-    attached: tuple[StreamResult, StreamResult]
-    #: artifact ids the original stream had announced when the re-attaches were sent
-    announced: frozenset[str]
-
-
-_SESSIONS: SharedRuns[Session] = SharedRuns()
-
-
 async def _session(a2a: A2AContext) -> Session:
-    a2a.needs_streaming()
-    text = a2a.needs_long_prompt()
-
-    async def session() -> Session:
-        async with a2a.client.stream(text) as orig:
-            task_id = await running_task(a2a, orig)
-            announced = frozenset(ev.artifact_update.artifact.artifact_id or ""
-                                  for ev in orig.events if ev.artifact_update is not None)
-            one, two = a2a.client.resubscribe(task_id), a2a.client.resubscribe(task_id)
-            try:
-                await asyncio.gather(one.open(), two.open())
-                res_one, res_two, res_orig = await asyncio.gather(
-                    one.collect(), two.collect(), orig.collect())
-            finally:
-                await asyncio.gather(one.aclose(), two.aclose())
-        return Session(task_id, res_orig, (res_one, res_two), announced)
-
-    return await _SESSIONS.get(a2a, (a2a.url, a2a.dialect), session)
+    return await agent_sessions.session(a2a, agent_sessions.REATTACH)
 
 
 def _snapshot(res: StreamResult) -> Task | None:
@@ -208,18 +175,12 @@ async def test_agent_terminal_task_v03(a2a: A2AContext) -> None:
 
 async def _drop(a2a: A2AContext) -> None:
     """Drop the original stream while the task runs; the task must still end by itself."""
-    a2a.needs_streaming()
-    started = time.monotonic()
-    async with a2a.client.stream(a2a.needs_long_prompt()) as orig:
-        task_id = await running_task(a2a, orig)
-        dropped = orig.now()
-    last = await poll_terminal(a2a, task_id, max(0.0, a2a.budget.stream - (time.monotonic()
-                                                                              - started)))
-    a2a.record("dropped_at_s", round(dropped, 3))
+    run = await agent_sessions.session(a2a, agent_sessions.DROP)
+    a2a.record("dropped_at_s", round(run.dropped, 3))
     a2a.verify(verifiers.task_state(
-        last, TERMINAL_STATES - {"canceled"},
+        run.last, TERMINAL_STATES - {"canceled"},
         f"a terminal, non-canceled state within the budget after the client dropped the "
-        f"stream at +{dropped:.2f}s"))
+        f"stream at +{run.dropped:.2f}s"))
 
 
 @pytest.mark.a2a_requirement("reattach.disconnect-keeps-task")
@@ -237,24 +198,14 @@ async def test_agent_disconnect_keeps_task_v03(a2a: A2AContext) -> None:
 @pytest.mark.a2a_requirement("reattach.close-one-keeps-others")
 async def test_agent_close_one_keeps_others(a2a: A2AContext) -> None:
     """R12 (MAY): closing one re-attached stream leaves the original and another one whole."""
-    a2a.needs_streaming()
-    async with a2a.client.stream(a2a.needs_long_prompt()) as orig:
-        task_id = await running_task(a2a, orig)
-        leaving, staying = a2a.client.resubscribe(task_id), a2a.client.resubscribe(task_id)
-        try:
-            await asyncio.gather(leaving.open(), staying.open())
-            await asyncio.gather(leaving.next_event(), staying.next_event())
-            codes = [r.error.code for r in (leaving, staying) if r.error is not None]
-            if codes:
-                a2a.unsupported(f"a second concurrent re-attach was refused (codes {codes}); "
-                                "several streams per task is a MAY (R12)")
-            if any(ev.is_terminal for ev in orig.events):
-                not_observable(a2a, "the task ended before one of its streams was closed")
-            await leaving.aclose()
-            res, res_orig = await asyncio.gather(staying.collect(), orig.collect())
-        finally:
-            await asyncio.gather(leaving.aclose(), staying.aclose())
-    for name, r in (("the other re-attached stream", res), ("the original stream", res_orig)):
+    run = await agent_sessions.session(a2a, agent_sessions.CLOSE_ONE)
+    if run.refused:
+        a2a.unsupported(f"a second concurrent re-attach was refused (codes {list(run.refused)}); "
+                        "several streams per task is a MAY (R12)")
+    if run.ended_early or run.staying is None or run.original is None:
+        not_observable(a2a, "the task ended before one of its streams was closed")
+    for name, r in (("the other re-attached stream", run.staying),
+                    ("the original stream", run.original)):
         a2a.check(bool(r.terminal_events()), expected=f"{name} still reaches the terminal "
                   "status after another stream of the task closed", actual=r.describe(),
                   stream=r)

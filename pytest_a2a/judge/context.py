@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, NoReturn
@@ -128,6 +129,14 @@ class A2AContext(Checker):
             pytest.skip("needs --a2a-long-prompt: a message that keeps the agent streaming for "
                         "a few seconds, e.g. 'Write a 400-word story about rivers'")
         return self.long_prompt
+
+    def on_behalf(self) -> A2AContext:
+        """A context for work this test does ahead for other tests (a shared run performed
+        early): the same client, target and budget, but its own checks, observations and
+        transcript, so nothing that work notes or raises lands on this test's verdict."""
+        other = copy.copy(self)
+        Checker.__init__(other, self.requirement, self.dialect)
+        return other
 
     def new_client(self) -> A2AClient:
         """A second, not yet entered client for this dialect (``async with`` it)."""

@@ -9,17 +9,20 @@ A scenario that judges an answer shared with other scenarios (read once per proc
 exchange of its own, yet its evidence is that answer's. :func:`tape` records the exchanges
 of the work that reads it (while forwarding them to the current observer as usual), and
 :func:`replay` plays them again to whoever watches a later test, as if it had made the calls.
+:func:`detached_tape` tapes work done ahead for other tests (several runs at once, each in its
+own task): its exchanges reach no observer until a test that judges them replays them.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Protocol
 
-__all__ = ["TAPE_CAP", "ExchangeObserver", "Observer", "Tape", "install", "replay", "start",
-           "tape"]
+__all__ = ["TAPE_CAP", "ExchangeObserver", "Observer", "Tape", "detached_tape", "install",
+           "replay", "start", "tape"]
 
 Headers = tuple[tuple[str, str], ...]
 
@@ -40,6 +43,8 @@ class Observer(Protocol):
 
 
 _current: Observer | None = None
+#: a task's own tape (:func:`detached_tape`): its exchanges go there, not to ``_current``
+_detached: ContextVar[Observer | None] = ContextVar("a2a_detached_tape", default=None)
 
 
 def install(observer: Observer | None) -> Observer | None:
@@ -52,9 +57,10 @@ def install(observer: Observer | None) -> Observer | None:
 def start(*, op: str, dialect: str | None, method: str, url: str,
           headers: Iterable[tuple[str, str]], body: bytes | None) -> ExchangeObserver | None:
     """A new exchange is being sent: its observer, or None when nobody watches."""
-    if _current is None:
+    watcher = _detached.get() or _current
+    if watcher is None:
         return None
-    return _current.exchange(op=op, dialect=dialect, method=method, url=url, headers=headers,
+    return watcher.exchange(op=op, dialect=dialect, method=method, url=url, headers=headers,
                              body=body)
 
 
@@ -162,6 +168,20 @@ def tape(cap: int = TAPE_CAP) -> Iterator[Tape]:
     finally:
         recording.closed = True
         install(recording.inner)
+
+
+@contextlib.contextmanager
+def detached_tape(cap: int = TAPE_CAP) -> Iterator[Tape]:
+    """Tape the exchanges this task (and the tasks it starts inside the block) makes, and show
+    them to nobody now: work done ahead, beside other such work, for tests that judge it
+    later (each replays the tape). The observer of the running test sees none of it."""
+    recording = Tape(None, cap)
+    token = _detached.set(recording)
+    try:
+        yield recording
+    finally:
+        recording.closed = True
+        _detached.reset(token)
 
 
 def replay(recorded: Tape) -> None:

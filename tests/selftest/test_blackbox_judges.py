@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from conformance_tests import agent_support, test_agent_reattach, test_agent_stream
+from conformance_tests import agent_sessions, agent_support, test_agent_reattach, test_agent_stream
 from pytest_a2a.budget import Budget
 from pytest_a2a.judge import requirements as registry
 from pytest_a2a.judge.checks import ConformanceFailure
@@ -79,7 +79,7 @@ def _judge(rid: str, scenario: Callable[[A2AContext], Coroutine[Any, Any, None]]
 
 
 def _session(one: StreamResult, two: StreamResult) -> None:
-    test_agent_reattach._SESSIONS.put((URL, DIALECT), test_agent_reattach.Session(
+    agent_sessions.REATTACH.runs.put((URL, DIALECT), agent_sessions.Session(
         "t1", _stream(ORIGINAL), (one, two), frozenset({"answer"})))
 
 
@@ -123,7 +123,7 @@ def test_no_message_in_task(ok: bool) -> None:
     message = {"message": {"messageId": "m1", "role": "ROLE_AGENT", "parts": [{"text": "hi"}],
                            **IDS}}
     events = ORIGINAL if ok else [*ORIGINAL[:3], message, *ORIGINAL[3:]]
-    agent_support._ANSWERS.put((URL, DIALECT, "Hello"), agent_support.Answer(_stream(events), None))
+    agent_support.ANSWERS.put((URL, DIALECT, "Hello"), agent_support.Answer(_stream(events), None))
 
     async def scenario(ctx: A2AContext) -> None:
         await test_agent_stream.test_agent_no_message_in_task(ctx, "prompt")
@@ -143,7 +143,7 @@ def test_get_task_agrees(stored: str, ok: bool) -> None:
 
     task = _stream([_task(stored)]).events[0].task
     got = CallResult(op="get", http_status=200, task=task)
-    agent_support._ANSWERS.put((URL, DIALECT, "Hello"),
+    agent_support.ANSWERS.put((URL, DIALECT, "Hello"),
                                agent_support.Answer(_stream(ORIGINAL), got))
 
     async def scenario(ctx: A2AContext) -> None:
