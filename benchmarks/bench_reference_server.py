@@ -1,12 +1,17 @@
 """Benchmark the reference server against a peer (the a2a-sdk adapter) in the same run.
 
-    python benchmarks/bench_reference_server.py [--peer-cmd "..."] [--burst 20000]
+    python benchmarks/bench_reference_server.py [--peer-cmd "..."] [--burst 20000] [--repeat 3]
 
-Figures per server (both run as subprocesses, spoken to over v1.0 JSON-RPC on loopback):
-events/s through one stream (a burst), wall time for N concurrent short streams, and peak
-RSS of the server process while one client reads a 2,000 x 4 KiB burst slowly (from
-/proc/PID/status VmRSS samples and VmHWM). Numbers, not assertions: nothing here can fail a
-build; the project's tests check behaviour.
+Figures per server (both run as subprocesses, spoken to on loopback): events/s through one
+v1.0 JSON-RPC stream (a burst), wall time for N concurrent short streams, and peak RSS of the
+server process while one client reads a 2,000 x 4 KiB burst slowly (from /proc/PID/status
+VmRSS samples and VmHWM). Then, per dialect, what writing a burst costs the server: a second
+server whose per-stream buffer holds the whole burst (``{buffer}`` in the command; no reader is
+cut off) streams ``--burst`` chunks to a raw httpx reader, and the server's CPU time over the
+stream (all its threads, /proc/PID/task/*/schedstat, ns) divided by the events is its CPU per
+event, medians of ``--repeat``. CPU time rather than events/s, because this 2-core machine is
+shared: the wall rate measures whoever else runs, the CPU per event what the server costs.
+Numbers, not assertions: nothing here can fail a build; the project's tests check behaviour.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import re
 import select
 import shlex
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -29,9 +35,11 @@ from typing import Any
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
-REFERENCE_CMD = f"{sys.executable} -m reference_server --port {{port}}"
+REFERENCE_CMD = f"{sys.executable} -m reference_server --port {{port}} --buffer {{buffer}}"
 PEER_CMD = f"{sys.executable} -m pytest_a2a.adapters.a2a_sdk --port {{port}}"
 HEADERS = {"A2A-Version": "1.0"}
+DIALECTS = ("v0.3-jsonrpc", "v1.0-jsonrpc", "v1.0-rest")
+DEFAULT_BUFFER = 1024  # the reference server's own default (a slow reader is cut off past it)
 
 
 def script(*steps: dict[str, Any]) -> str:
@@ -50,6 +58,27 @@ def request(text: str, rpc_id: int = 1) -> dict[str, Any]:
         "method": "SendStreamingMessage",
         "params": {"message": msg},
     }
+
+
+def dialect_request(dialect: str, text: str) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """(path, headers, body) of a streaming request carrying ``text`` in ``dialect``."""
+    message_id = f"bench-{time.monotonic_ns()}"
+    if dialect == "v0.3-jsonrpc":
+        msg: dict[str, Any] = {"kind": "message", "messageId": message_id, "role": "user",
+                               "parts": [{"kind": "text", "text": text}]}
+        return "/", {}, {"jsonrpc": "2.0", "id": 1, "method": "message/stream",
+                         "params": {"message": msg}}
+    msg = {"messageId": message_id, "role": "ROLE_USER", "parts": [{"text": text}]}
+    if dialect == "v1.0-jsonrpc":
+        return "/", HEADERS, {"jsonrpc": "2.0", "id": 1, "method": "SendStreamingMessage",
+                              "params": {"message": msg}}
+    return "/message:stream", HEADERS, {"message": msg}
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time of process ``pid`` so far, all threads (schedstat: ns, not 10 ms ticks)."""
+    tasks = Path(f"/proc/{pid}/task")
+    return sum(int((t / "schedstat").read_text().split()[0]) for t in tasks.iterdir()) / 1e9
 
 
 @dataclass
@@ -74,10 +103,10 @@ class Server:
             self.proc.wait(5)
 
 
-def launch(cmd: str, timeout: float = 30.0) -> Server:
+def launch(cmd: str, timeout: float = 30.0, buffer: int = DEFAULT_BUFFER) -> Server:
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     proc = subprocess.Popen(
-        shlex.split(cmd.replace("{port}", "0")),
+        shlex.split(cmd.replace("{port}", "0").replace("{buffer}", str(buffer))),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -116,6 +145,51 @@ async def burst_rate(url: str, count: int) -> tuple[float, int]:
             events += tail.count(b"data: ")
         elapsed = time.perf_counter() - t0
     return events / elapsed, events
+
+
+async def burst_cost(server: Server, dialect: str, count: int) -> tuple[float, float, int]:
+    """(events/s, server µs CPU per event, events) of one ``count``-chunk burst in ``dialect``
+    read by raw httpx (counting ``data:`` lines): the working status, the chunks, completed."""
+    text = script(
+        {"status": "working"},
+        {"burst": {"id": "b", "count": count, "bytes": 16}},
+        {"status": "completed"},
+    )
+    path, headers, body = dialect_request(dialect, text)
+    async with httpx.AsyncClient(timeout=120) as client:
+        events, tail = 0, b"\n"  # an event starts at a line start: the body's is one too
+        cpu0, t0 = cpu_seconds(server.proc.pid), time.perf_counter()
+        async with client.stream("POST", server.url + path, json=body, headers=headers) as r:
+            async for chunk in r.aiter_bytes():
+                data = tail + chunk
+                events += data.count(b"\ndata: ")
+                tail = data[-6:]  # shorter than the pattern: nothing is counted twice
+        seconds = time.perf_counter() - t0
+        cpu = cpu_seconds(server.proc.pid) - cpu0
+    return events / seconds, cpu / max(events, 1) * 1e6, events
+
+
+async def dialect_costs(cmd: str, args: argparse.Namespace) -> dict[str, Any]:
+    """Per dialect: medians of ``--repeat`` bursts (events/s, server µs CPU/event), or why not."""
+    server = launch(cmd, buffer=args.burst + 100)
+    out: dict[str, Any] = {}
+    try:
+        for dialect in DIALECTS:
+            try:
+                await burst_cost(server, dialect, 200)  # warm-up: imports, first-use caches
+                runs = [await burst_cost(server, dialect, args.burst) for _ in range(args.repeat)]
+            except Exception as exc:  # a peer may not speak every dialect: say so, go on
+                out[dialect] = f"n/a ({type(exc).__name__}: {exc})"[:120]
+                continue
+            out[dialect] = (
+                statistics.median(r[0] for r in runs),
+                statistics.median(r[1] for r in runs),
+                [r[1] for r in runs],
+                min(r[2] for r in runs),
+            )
+    finally:
+        server.stop()
+    return out
 
 
 async def concurrent_streams(url: str, n: int) -> tuple[float, int]:
@@ -183,15 +257,16 @@ async def measure(cmd: str, args: argparse.Namespace) -> dict[str, Any]:
         rate, got = await burst_rate(server.url, args.burst)
         seconds, ok = await concurrent_streams(server.url, args.streams)
         memory = await slow_reader_rss(server, args.slow_count, args.slow_bytes)
-        return {
-            "events_per_s": rate,
-            "burst_events": got,
-            "concurrent_s": seconds,
-            "concurrent_ok": ok,
-            **memory,
-        }
     finally:
         server.stop()
+    return {
+        "events_per_s": rate,
+        "burst_events": got,
+        "concurrent_s": seconds,
+        "concurrent_ok": ok,
+        **memory,
+        "dialects": await dialect_costs(cmd, args),
+    }
 
 
 def report(name: str, r: dict[str, Any], args: argparse.Namespace) -> None:
@@ -211,6 +286,19 @@ def report(name: str, r: dict[str, Any], args: argparse.Namespace) -> None:
         f" (VmHWM {r['vmhwm_mib']:.1f}); read {r['received_mib']:.1f}"
         f" of {r['burst_mib']:.1f} MiB in {r['seconds']:.1f} s"
     )
+    print(
+        f"  burst {args.burst} chunks per dialect, buffer holding it, raw reader"
+        f" (medians of {args.repeat}; expected {args.burst + 3} events):"
+    )
+    for dialect, cost in r["dialects"].items():
+        if isinstance(cost, str):
+            print(f"    {dialect:<13} {cost}")
+            continue
+        rate, us, each, events = cost
+        print(
+            f"    {dialect:<13} {rate:>9,.0f} events/s; server {us:.2f} us CPU/event"
+            f" ({', '.join(f'{u:.2f}' for u in each)}); {events} events"
+        )
 
 
 def main() -> int:
@@ -218,10 +306,13 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     p.add_argument(
-        "--server-cmd", default=REFERENCE_CMD, help="the server under test ({port} = port)"
+        "--server-cmd",
+        default=REFERENCE_CMD,
+        help="the server under test ({port} = port, {buffer} = events buffered per stream)",
     )
     p.add_argument("--peer-cmd", default=PEER_CMD, help="the peer to compare with ('' = none)")
     p.add_argument("--burst", type=int, default=20000)
+    p.add_argument("--repeat", type=int, default=3, help="bursts per dialect (median)")
     p.add_argument("--streams", type=int, default=200)
     p.add_argument("--slow-count", type=int, default=2000)
     p.add_argument("--slow-bytes", type=int, default=4096)

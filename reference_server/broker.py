@@ -61,22 +61,24 @@ class Subscriber:
         self._ready = asyncio.Event()
         self._space = asyncio.Event()
 
-    def offer(self, item: Event) -> bool:
-        """Append without waiting; False once this subscriber is closed (caller forgets it)."""
+    def offer(self, item: Event) -> int:
+        """Append without waiting; returns the backlog after it, or -1 once this subscriber is
+        closed (the caller forgets it). One call per event and stream: kept to the minimum."""
         if self.closed:
-            return False
-        if self.capacity is not None and len(self._items) >= self.capacity:
+            return -1
+        items = self._items
+        backlog = len(items)
+        if self.capacity is not None and backlog >= self.capacity:
             if self.drop_on_full:  # fault slow-consumer-drops: a silent gap
                 self.dropped += 1
-                return True
+                return backlog
             self.closed = self.overflowed = True
-            self._items.append(Overflow(self.capacity))
-        elif self.serialize is not None:
-            self._items.append(Frame(self.serialize(item)))
-        else:
-            self._items.append(item)
+            items.append(Overflow(self.capacity))
+            self._ready.set()
+            return -1
+        items.append(item if self.serialize is None else Frame(self.serialize(item)))
         self._ready.set()
-        return not self.closed
+        return backlog + 1
 
     async def put_waiting(self, item: Event) -> None:
         """Fault slow-consumer-blocks: wait for room instead of cutting the reader off."""
@@ -143,24 +145,43 @@ class Broker:
             self._subscribers.append(sub)
         return sub
 
-    async def publish(self, event: Event) -> None:
+    @property
+    def waits(self) -> bool:
+        """Fault slow-consumer-blocks: events go through ``publish``, which waits for room."""
+        return self._blocks
+
+    async def publish(self, event: Event) -> int:
+        """Deliver ``event`` (waiting for room under slow-consumer-blocks); the longest backlog."""
         if self._blocks:
             async with self._lock:
                 for sub in list(self._subscribers):
                     await sub.put_waiting(event)
-            return
-        alive = [sub for sub in self._subscribers if sub.offer(event)]
-        if len(alive) != len(self._subscribers):
-            self.overflowed |= any(sub.overflowed for sub in self._subscribers)
-            self._subscribers = alive
+            return self.backlog()
+        return self.deliver(event)
 
-    def behind(self, count: int) -> bool:
-        """Whether a stream of this task has ``count`` or more events its writer has not taken."""
-        return any(sub.backlog >= count for sub in self._subscribers)
+    def deliver(self, event: Event) -> int:
+        """Append ``event`` to every open stream without waiting, forgetting the ones that
+        closed; returns the longest backlog left (how far the slowest writer is behind: it
+        paces the agent, so it is counted here rather than in a second pass per event)."""
+        longest, gone = 0, False
+        for sub in self._subscribers:
+            backlog = sub.offer(event)
+            if backlog < 0:
+                gone = True
+            elif backlog > longest:
+                longest = backlog
+        if gone:
+            self.overflowed |= any(sub.overflowed for sub in self._subscribers)
+            self._subscribers = [sub for sub in self._subscribers if not sub.closed]
+        return longest
+
+    def backlog(self) -> int:
+        """The most events a stream of this task has buffered that its writer has not taken."""
+        return max((sub.backlog for sub in self._subscribers), default=0)
 
     def publish_now(self, event: Event) -> None:
         """Deliver without waiting on anyone (cancel's ``canceled`` status)."""
-        self._subscribers = [sub for sub in self._subscribers if sub.offer(event)]
+        self._subscribers = [sub for sub in self._subscribers if sub.offer(event) >= 0]
 
     def end_turn(self, end: End) -> None:
         """Close every open stream (the interaction ended); later streams may still attach."""

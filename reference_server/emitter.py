@@ -20,6 +20,7 @@ from reference_server.model import (
     INTERRUPTED,
     TERMINAL,
     ArtifactEvent,
+    ArtifactHead,
     Event,
     Msg,
     StatusEvent,
@@ -57,6 +58,7 @@ class Emitter:
         self._announced: set[str] = set()  # fault append-unannounced
         self._slice = max(1, min(SLICE, options.buffer // 4))
         self._unyielded = 0  # events published since the agent last let the loop run
+        self._head: ArtifactHead | None = None  # the last artifact update's head (reused)
 
     def message(self, text: str) -> Msg:
         return agent_text(text, self.record.id, self.record.context_id)
@@ -110,22 +112,37 @@ class Emitter:
     async def artifact(
         self, artifact_id: str, text: str, *, append: bool, last: bool, name: str | None
     ) -> None:
-        record = self.record
         self._check_open()
         if not append and artifact_id not in self._announced:
             append = self.options.fault("append-unannounced")
         self._announced.add(artifact_id)
-        event = ArtifactEvent(record.id, record.context_id, artifact_id, name, text, append, last)
+        event = ArtifactEvent(self._head_for(artifact_id, name, append, last), text)
         if self._hold_artifacts:
             await self._flush_held()
             self._held = event
         else:
             await self._publish(event)
         if last and self.options.fault("chunk-after-last"):
-            extra = ArtifactEvent(
-                record.id, record.context_id, artifact_id, None, " (after last)", True, False
-            )
+            extra = ArtifactEvent(self._head_for(artifact_id, None, True, False), " (after last)")
             await self._publish(extra)
+
+    def _head_for(
+        self, artifact_id: str, name: str | None, append: bool, last: bool
+    ) -> ArtifactHead:
+        """The head of an update with these fields: the previous one when they match, so the
+        chunks of a burst share one head and each stream encodes it once (``frames``)."""
+        head = self._head
+        if (
+            head is None
+            or head.artifact_id != artifact_id
+            or head.append != append
+            or head.last != last
+            or head.name != name
+        ):
+            record = self.record
+            head = ArtifactHead(record.id, record.context_id, artifact_id, name, append, last)
+            self._head = head
+        return head
 
     async def _flush_held(self) -> None:
         held, self._held = self._held, None
@@ -138,13 +155,13 @@ class Emitter:
 
     async def _publish(self, event: Event) -> None:
         record = self.record
-        if isinstance(event, StatusEvent):
-            record.apply_status(event)
-        elif isinstance(event, ArtifactEvent):
+        if isinstance(event, ArtifactEvent):
             record.apply_artifact(event)
-        await record.broker.publish(event)
+        elif isinstance(event, StatusEvent):
+            record.apply_status(event)
+        broker = record.broker
+        backlog = await broker.publish(event) if broker.waits else broker.deliver(event)
         self._unyielded += 1
-        slice_ = self._slice
-        if self._unyielded >= slice_ or record.broker.behind(slice_):  # writers run (R4)
+        if self._unyielded >= self._slice or backlog >= self._slice:  # writers run (R4)
             self._unyielded = 0
             await asyncio.sleep(0)

@@ -90,14 +90,22 @@ class StatusEvent:
 
 
 @dataclass(frozen=True)
-class ArtifactEvent:
+class ArtifactHead:
+    """Everything of an artifact update but its text: shared by the chunks of a burst, so a
+    stream encodes it once (``frames``) and each chunk costs only its own text."""
+
     task_id: str
     context_id: str
     artifact_id: str
     name: str | None
-    text: str
     append: bool
     last: bool
+
+
+@dataclass(frozen=True)
+class ArtifactEvent:
+    head: ArtifactHead
+    text: str
 
 
 @dataclass(frozen=True)

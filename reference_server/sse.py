@@ -1,4 +1,4 @@
-"""The SSE writer: frames events (with the legal variants) and streams one subscription.
+"""The SSE writer: streams one subscription's events as frames (``frames`` makes them).
 
 One ASGI response per stream. It writes whatever the subscriber has buffered in one body
 chunk of at most :data:`WRITE_BYTES` (so a fast reader gets a burst at wire speed, in few
@@ -13,19 +13,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections.abc import Callable
 from typing import Any
 
 from reference_server.broker import End, Frame, Overflow
-from reference_server.model import Event, TaskEvent
+from reference_server.frames import Encode, EventFrames, Framer
+from reference_server.model import TaskEvent
 from reference_server.options import Options
 from reference_server.service import Service, StreamPlan
 
 Scope = dict[str, Any]
 Receive = Callable[[], Any]
 Send = Callable[[dict[str, Any]], Any]
-Encode = Callable[[Event], dict[str, Any]]
 
 TINY_CHUNK = 3  # variant tiny-chunks: bytes per body write
 #: a write is sent once the events joined for it reach this many bytes (JSON is ASCII here)
@@ -35,52 +34,6 @@ WRITE_BYTES = 64 * 1024
 #: skipped. Only the load scenario has both (10+ streams of 52 events); the suite's other
 #: crowds (30-60 streams) carry a few events each, its long streams come one or two at a time.
 LOAD_STREAMS, LOAD_AFTER, LOAD_SKIP = 4, 32, 97
-UNKNOWN_MEMBER = "xReferenceServerExtra"  # variant unknown-members
-#: compact JSON, one encoder for every event (``json.dumps`` with options builds one per call)
-_compact = json.JSONEncoder(separators=(",", ":")).encode
-
-
-def with_unknown_members(value: Any) -> Any:
-    """A copy of ``value`` with an extra unknown member in every object (variant)."""
-    if isinstance(value, dict):
-        out = {k: with_unknown_members(v) for k, v in value.items()}
-        out[UNKNOWN_MEMBER] = {"note": "ignore me"}
-        return out
-    if isinstance(value, list):
-        return [with_unknown_members(v) for v in value]
-    return value
-
-
-class Framer:
-    """Turns JSON payloads into SSE text, applying this server's SSE variants."""
-
-    def __init__(self, options: Options) -> None:
-        self.eol = "\r\n" if options.variant("crlf") else "\r" if options.variant("cr") else "\n"
-        self.ping = options.variant("comments")
-        self.fields = options.variant("sse-fields")
-        self.multiline = options.variant("multiline-data")
-        self.unknown = options.variant("unknown-members")
-        self.plain = not (self.ping or self.fields or self.multiline or self.unknown)
-        self.seq = 0
-
-    def event(self, payload: dict[str, Any]) -> str:
-        if self.plain:  # the common case, on every event: one line of compact JSON
-            return "data: " + _compact(payload) + self.eol + self.eol
-        if self.unknown:
-            payload = with_unknown_members(payload)
-        if self.multiline:
-            lines = json.dumps(payload, indent=2).split("\n")
-        else:
-            lines = [_compact(payload)]
-        out: list[str] = [": ping"] if self.ping else []
-        if self.fields:
-            self.seq += 1
-            out += ["event: message", f"id: {self.seq}", "retry: 1000"]
-        out += ["data: " + line for line in lines]
-        return self.eol.join(out) + self.eol + self.eol
-
-    def comment(self, text: str) -> str:
-        return f": {text}{self.eol}{self.eol}"
 
 
 def sse_headers(options: Options) -> list[tuple[bytes, bytes]]:
@@ -105,15 +58,15 @@ class SseResponse:
         final_task: bool = False,
     ) -> None:
         self.plan = plan
-        self.encode = encode
         self.service = service
         self.options = service.options
         self.framer = Framer(service.options)
+        self.frames = EventFrames(self.framer, encode)
         self.final_task = final_task  # variant final-task (1.0 only; the caller decides)
         self.written = 0  # subscription events written (fault load-drops-events)
         self.load_drops = self.options.fault("load-drops-events")
         if plan.subscriber is not None and self.options.fault("unbounded-buffer"):
-            plan.subscriber.serialize = lambda event: self.framer.event(self.encode(event))
+            plan.subscriber.serialize = self.frames
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send(
@@ -144,7 +97,8 @@ class SseResponse:
     async def _pump(self, send: Send) -> None:
         plan = self.plan
         batching = self.options.fault("batched-events")
-        first = [self.framer.event(self.encode(e)) for e in plan.first]
+        frames = self.frames
+        first = [frames(e) for e in plan.first]
         held: list[str] = []
         if batching:  # fault batched-events: hold everything until the stream ends
             held, first = first, []
@@ -157,7 +111,7 @@ class SseResponse:
             if self.options.fault("reply-stream-open") and plan.record is None:
                 await asyncio.Event().wait()  # a reply stream: idle until the client leaves
             return
-        event, encode = self.framer.event, self.encode
+        load_drops = self.load_drops
         while True:
             out: list[str] = []
             size = 0
@@ -169,10 +123,10 @@ class SseResponse:
                 if first:
                     out += first
                     first = []
-                if self._load_skips():
+                if load_drops and self._load_skips():
                     continue
                 # fault unbounded-buffer: a Frame was encoded when queued
-                frame = item.text if isinstance(item, Frame) else event(encode(item))
+                frame = item.text if isinstance(item, Frame) else frames(item)
                 out.append(frame)
                 size += len(frame)
                 if size >= WRITE_BYTES and not batching:
@@ -180,7 +134,7 @@ class SseResponse:
                     out, size = [], 0
             if isinstance(end, End) and end.reason in ("terminal", "canceled"):
                 if self.final_task and end.view is not None:
-                    out.append(self.framer.event(self.encode(TaskEvent(end.view))))
+                    out.append(frames(TaskEvent(end.view)))
             if isinstance(end, Overflow):
                 out.append(
                     self.framer.comment(
@@ -202,9 +156,7 @@ class SseResponse:
             return
 
     def _load_skips(self) -> bool:
-        """Fault load-drops-events: whether this event is the one silently lost under load."""
-        if not self.load_drops:
-            return False
+        """Fault load-drops-events (on: the caller checks): whether this event is lost."""
         service = self.service
         self.written += 1
         if service.open_streams <= LOAD_STREAMS or self.written <= LOAD_AFTER:

@@ -47,12 +47,13 @@ class TaskRecord:
             self.history.append(event.message)
 
     def apply_artifact(self, event: ArtifactEvent) -> None:
-        current = self.artifacts.get(event.artifact_id)
-        if current is None or not event.append:
-            current = ArtifactState(event.artifact_id, event.name)
-            self.artifacts[event.artifact_id] = current
-        elif event.name is not None:
-            current.name = event.name
+        head = event.head
+        current = self.artifacts.get(head.artifact_id)
+        if current is None or not head.append:
+            current = ArtifactState(head.artifact_id, head.name)
+            self.artifacts[head.artifact_id] = current
+        elif head.name is not None:
+            current.name = head.name
         current.chunks.append(event.text)
 
     def set_state(self, state: str, message: Msg | None = None) -> None:

@@ -101,13 +101,14 @@ class V03Encoder:
     def stream_result(self, event: Event) -> dict[str, Any]:
         """The ``result`` of one ``SendStreamingMessageResponse``."""
         if isinstance(event, ArtifactEvent):
+            head = event.head
             return {
                 "kind": "artifact-update",
-                "taskId": event.task_id,
-                "contextId": "" if self.empty_context else event.context_id,
-                "artifact": self.artifact(event.artifact_id, event.name, event.text),
-                "append": event.append,
-                "lastChunk": event.last,
+                "taskId": head.task_id,
+                "contextId": "" if self.empty_context else head.context_id,
+                "artifact": self.artifact(head.artifact_id, head.name, event.text),
+                "append": head.append,
+                "lastChunk": head.last,
             }
         if isinstance(event, StatusEvent):
             final = event.final and not (

@@ -127,12 +127,13 @@ class V10Encoder:
         return self._kind(out, "status-update")
 
     def artifact_update(self, ev: ArtifactEvent) -> dict[str, Any]:
+        head = ev.head
         out = {
-            "taskId": ev.task_id,
-            "contextId": "" if self.empty_context else ev.context_id,
-            "artifact": self.artifact(ev.artifact_id, ev.name, ev.text),
-            "append": ev.append,
-            "lastChunk": ev.last,
+            "taskId": head.task_id,
+            "contextId": "" if self.empty_context else head.context_id,
+            "artifact": self.artifact(head.artifact_id, head.name, ev.text),
+            "append": head.append,
+            "lastChunk": head.last,
         }
         return self._kind(out, "artifact-update")
 

@@ -10,7 +10,7 @@ import pytest
 
 from reference_server import freeze
 from reference_server.broker import Broker, End
-from reference_server.model import ArtifactEvent
+from reference_server.model import ArtifactEvent, ArtifactHead
 from reference_server.options import make_options
 
 pytestmark = pytest.mark.asyncio
@@ -21,7 +21,7 @@ async def _task(lock: asyncio.Lock, faults: list[str], *, overflow: bool) -> flo
     broker = Broker(make_options(faults=faults, buffer=2), lock)
     sub = broker.subscribe()
     for _ in range(5 if overflow else 2):
-        await broker.publish(ArtifactEvent("t", "c", "a", None, "x", True, False))
+        await broker.publish(ArtifactEvent(ArtifactHead("t", "c", "a", None, True, False), "x"))
     assert sub.overflowed is overflow
     started = time.monotonic()
     broker.finish(End("terminal"))

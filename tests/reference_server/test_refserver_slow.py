@@ -223,7 +223,7 @@ async def test_unbounded_backlog_owns_encoded_frames() -> None:
     """Fault unbounded-buffer: the backlog holds its own encoded copy of each event (as real
     per-subscriber queues of serialized events do), so its memory is what the reader lags."""
     from reference_server.broker import Broker, Frame
-    from reference_server.model import ArtifactEvent
+    from reference_server.model import ArtifactEvent, ArtifactHead
     from reference_server.options import make_options
 
     broker = Broker(make_options(faults=["unbounded-buffer"], buffer=2), asyncio.Lock())
@@ -231,7 +231,7 @@ async def test_unbounded_backlog_owns_encoded_frames() -> None:
     sub.serialize = lambda event: f"data: {event.text}\n\n"  # type: ignore[union-attr]
     text = "x" * 4096
     for _ in range(5):  # past the buffer: nothing is cut off or dropped
-        await broker.publish(ArtifactEvent("t", "c", "a", None, text, True, False))
+        await broker.publish(ArtifactEvent(ArtifactHead("t", "c", "a", None, True, False), text))
     items = await sub.take()
     assert [type(i) for i in items] == [Frame] * 5 and not sub.closed
     assert all(isinstance(i, Frame) and i.text == f"data: {text}\n\n" for i in items)
