@@ -4,6 +4,11 @@ A raw-socket slow reader (small ``SO_RCVBUF``, tiny paced reads, :mod:`pytest_a2
 takes a burst of numbered chunks (``"<i> ....."``), so the server's writes really block. The
 pacing is load generation; every judgement compares arrival times or byte counts with
 budget-derived limits, and every wait is bounded.
+
+How long the reader stays slow before anything is judged is measured, not fixed: the stream
+opens with a short probe burst between two ``working`` statuses, read at full speed, and the
+time this target took to produce it (its own status timestamps, else arrival times, which can
+only be later) sizes the phase that must outlast the production of the whole burst.
 """
 
 from __future__ import annotations
@@ -11,6 +16,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections import deque
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -32,16 +39,31 @@ COUNT, SIZE = 5000, 1024
 #: Memory scenario: 32 MiB in 32 artifacts (so no single huge string is ever built from it),
 #: so one unread copy of it stands far above any bounded buffer.
 MEM_PARTS, MEM_COUNT, MEM_SIZE = 32, 250, 4096
+#: Production probe: chunks (of the burst's size) between two ``working`` statuses, read at
+#: full speed; 512 keep a 1 ms timestamp resolution small against what they take to produce.
+PROBE = 512
+#: How many times the measured production time of the whole burst a slow phase lasts: the
+#: estimate comes from a probe a tenth of the burst's size, on a machine whose load can change
+#: between the probe and the burst (seen: the burst 1.6x slower than its probe's estimate).
+MARGIN = 3.0
+#: Shortest slow phase: a scheduler hiccup on a loaded CI machine next to a loopback server.
+FLOOR = 0.08
+#: RSS sampling: interval, and how long the samples must stand still to count as settled
+#: (production that keeps a server's memory flat that long is a stopped server).
+SAMPLE_EVERY, SETTLED_FOR = 0.01, 0.1
 
 
 def _burst(count: int, size: int, wait: float = 0.0) -> str:
-    """working, burst "bp" (chunk i = "<i> ..."), a tail artifact, [wait_cancel], completed.
+    """working, probe "pace", working "paced", burst "bp" (chunk i = "<i> ..."), a tail
+    artifact, [wait_cancel], completed.
 
     The tail artifact keeps every burst chunk ahead of anything a server holds back for the
     terminal status (that ordering is R9's business, not this family's)."""
-    steps: list[dict[str, Any]] = [{"status": "working"},
-                                   {"burst": {"id": "bp", "count": count, "bytes": size}},
-                                   {"artifact": {"id": "tail", "text": "end"}}]
+    steps: list[dict[str, Any]] = [
+        {"status": "working"}, {"burst": {"id": "pace", "count": PROBE, "bytes": size}},
+        {"status": "working", "text": "paced"},
+        {"burst": {"id": "bp", "count": count, "bytes": size}},
+        {"artifact": {"id": "tail", "text": "end"}}]
     if wait:
         steps.append({"wait_cancel": wait})
     return script.build([*steps, {"status": "completed"}])
@@ -52,23 +74,67 @@ def _slow(a2a: A2AContext, text: str) -> SlowStream:
     return a2a.client.slow_stream(text, rcvbuf=RCVBUF, read_bytes=SLOW_READ, pause=SLOW_PAUSE)
 
 
-async def _start(a2a: A2AContext, slow: SlowStream) -> StreamEvent:
-    """The stream's first event, read at full speed (it carries the script), then slow down.
+async def _start(a2a: A2AContext, slow: SlowStream, *, until: str | None = None) -> StreamEvent:
+    """The stream's first event (or the first status whose message is ``until``), read at
+    full speed, then slow down.
 
     The scenario needs the task's events while it runs (:meth:`A2AContext.needs_live_events`
-    when the server sends none); a stream that ends or fails before its first event fails
-    the precondition."""
+    when the server sends none); a stream that ends or fails before that event fails the
+    precondition."""
     slow.speed_up()
     try:
-        first = await slow.next_event(timeout=slow.budget.idle / 2)
+        first = await slow.events_until(
+            lambda ev: until is None or _says(ev, until), timeout=slow.budget.idle / 2)
     finally:
         slow.pace(read_bytes=SLOW_READ, pause=SLOW_PAUSE)
     if first is None and slow.is_open:
-        a2a.needs_live_events("the server sent no event while the task ran", slow.result())
-    a2a.require(first is not None, expected="the slow stream starts with an event",
+        a2a.needs_live_events("the server sent no event while the task ran" if until is None
+                              else f"the server held back the {until!r} status while the task "
+                                   "ran", slow.result())
+    a2a.require(first is not None,
+                expected="the slow stream starts with an event" if until is None else
+                         f"the slow stream starts with the probe burst and the {until!r} status",
                 actual=slow.result().describe(), stream=slow.result())
     assert first is not None
     return first
+
+
+def _says(ev: StreamEvent, text: str) -> bool:
+    msg = ev.status_update.status.message if ev.status_update is not None else None
+    return msg is not None and msg.text == text
+
+
+async def _slow_phase(a2a: A2AContext, slow: SlowStream) -> float:
+    """Read up to the probe's end, slow down, and return how long to stay slow (seconds):
+    ``MARGIN`` times the burst's production time as the probe measured it, at least
+    ``FLOOR``, at most half the idle limit (the stream's wait for its next event)."""
+    paced = await _start(a2a, slow, until="paced")
+    per_chunk = _produced_in(slow.result().events, paced) / PROBE
+    wanted = MARGIN * COUNT * per_chunk
+    a2a.record("probe_s_per_chunk", round(per_chunk, 7))
+    return round(min(a2a.budget.idle / 2, max(FLOOR, wanted)), 3)
+
+
+def _produced_in(events: list[StreamEvent], paced: StreamEvent) -> float:
+    """Seconds between the probe's two ``working`` statuses: the target's own timestamps
+    (plus their millisecond resolution) when both parse, else arrival times (which include
+    the reading, so they can only be longer)."""
+    before = next((ev for ev in events if ev.status_update is not None
+                   and ev.state == "working" and ev is not paced), None)
+    if before is None:  # no status before the probe: timed from the request itself
+        return paced.t
+    stamps = [_stamp(ev) for ev in (before, paced)]
+    if stamps[0] is not None and stamps[1] is not None and stamps[1] >= stamps[0]:
+        return stamps[1] - stamps[0] + 0.001
+    return paced.t - before.t
+
+
+def _stamp(ev: StreamEvent) -> float | None:
+    text = ev.status_update.status.timestamp if ev.status_update is not None else None
+    try:
+        return datetime.fromisoformat(text).timestamp() if text else None
+    except ValueError:
+        return None
 
 
 async def _stop_task(a2a: A2AContext, slow: SlowStream) -> None:
@@ -117,19 +183,22 @@ def _gaps(indices: list[int]) -> str:
 async def test_no_global_stall(a2a: A2AContext) -> None:
     """One stalled reader must not stall another task's stream on another connection (#21)."""
     a2a.needs_streaming()
-    lead = 0.4  # the other task emits once the slow stream's buffers are surely full
-    limit = lead + max(a2a.budget.close_grace, 0.25)
-    other = script.build([{"sleep": lead}, {"status": "working"},
-                          {"artifact": {"id": "a1", "text": "on time"}}, {"status": "completed"}])
     slow = _slow(a2a, _burst(COUNT, SIZE))
     try:
         async with slow:
-            await _start(a2a, slow)
+            # the other task emits once the slow stream's burst is surely produced (so its
+            # buffers are full), a few times what the probe says that takes
+            lead = await _slow_phase(a2a, slow)
+            limit = lead + max(a2a.budget.close_grace, 0.25)
+            other = script.build([{"sleep": lead}, {"status": "working"},
+                                  {"artifact": {"id": "a1", "text": "on time"}},
+                                  {"status": "completed"}])
             res = await a2a.client.stream_collect(other, deadline=time.monotonic() + 2 * limit)
             slowed = slow.result()
     finally:
         await _stop_task(a2a, slow)
     term = [ev.t for ev in res.terminal_events()]
+    a2a.record("other_stream_lead_s", lead)
     a2a.record("other_stream_terminal_s", round(term[0], 3) if term else None)
     a2a.record("slow_stream_events_meanwhile", len(slowed.events))
     a2a.check(bool(term) and term[0] <= limit,
@@ -155,8 +224,9 @@ async def test_slow_reader_complete(a2a: A2AContext) -> None:
 
 async def _judge_slow_reader(a2a: A2AContext, slow: SlowStream) -> None:
     async with slow:
-        await _start(a2a, slow)
-        await asyncio.sleep(0.3)  # the slow phase (load generation): the server's buffers fill
+        slow_for = await _slow_phase(a2a, slow)
+        a2a.record("slow_phase_s", slow_for)
+        await asyncio.sleep(slow_for)  # the slow phase (load generation): the buffers fill
         slow.speed_up()
         whole = await _read_to_tail(slow)
         res = slow.result()
@@ -237,11 +307,10 @@ async def test_memory_bounded(a2a: A2AContext) -> None:
     if a2a.server_pid is None:
         a2a.unsupported("server memory is unknown: the plugin did not boot the server "
                         "(use --a2a-server-cmd)")
-    before = _rss(a2a)
     burst = MEM_PARTS * MEM_COUNT * MEM_SIZE
     # The baseline is taken once the server's memory has settled: work an earlier scenario
     # left running (an agent still producing for a stream that is gone) is not this one's.
-    before = min((await _sample(a2a, [before], until_stable=burst / 100))[-5:])
+    before = min(await _settled(a2a, _rss(a2a), moved=burst / 100))
     wait = round(a2a.budget.idle * 0.8, 3)  # the task outlives the measurement
     steps: list[dict[str, Any]] = [{"status": "working"}]
     steps += [{"burst": {"id": f"mem-{n}", "count": MEM_COUNT, "bytes": MEM_SIZE}}
@@ -253,11 +322,10 @@ async def test_memory_bounded(a2a: A2AContext) -> None:
             await _start(a2a, slow)
             # sampling stops early once the verdict is certain: a leaking server is not
             # pushed into gigabytes (and minutes) just to fail by a wider margin
-            samples = await _sample(a2a, [before], until_stable=burst / 100,
-                                    until_above=before + 8 * burst)
+            window = await _settled(a2a, before, moved=burst / 100, above=before + 8 * burst)
     finally:
         await _stop_task(a2a, slow)
-    growth = min(samples[-5:]) - before
+    growth = min(window) - before
     excess = growth - burst
     a2a.record("rss_before_mib", round(before / 2**20, 1))
     a2a.record("rss_growth_mib", round(growth / 2**20, 1))
@@ -281,19 +349,24 @@ def _rss(a2a: A2AContext) -> int:
     return rss
 
 
-async def _sample(a2a: A2AContext, samples: list[int], *, seconds: float | None = None,
-                  until_stable: float | None = None,
-                  until_above: float | None = None) -> list[int]:
-    """Sample server RSS every 50 ms for ``seconds``, or until 5 samples in a row moved less
-    than ``until_stable`` bytes or all stood above ``until_above`` bytes (bounded by the
-    budget's idle limit either way)."""
-    stop = time.monotonic() + (seconds if seconds is not None else a2a.budget.idle)
-    while time.monotonic() < stop:
-        await asyncio.sleep(0.05)  # the sampling interval, not a wait for a result
-        samples.append(_rss(a2a))
-        recent = samples[-5:]
-        if len(recent) == 5 and (
-                (until_stable is not None and max(recent) - min(recent) < until_stable)
-                or (until_above is not None and min(recent) > until_above)):
-            break
-    return samples
+async def _settled(a2a: A2AContext, first: int, *, moved: float,
+                   above: float | None = None) -> list[int]:
+    """Server RSS sampled every ``SAMPLE_EVERY`` s (``first`` at the start) until the samples
+    of the last ``SETTLED_FOR`` s moved less than ``moved`` bytes, or all stood above
+    ``above`` bytes; bounded by the budget's idle limit either way. Returns that last
+    window's samples (the latest ones when the limit ends it)."""
+    start = time.monotonic()
+    ready, stop = start + SETTLED_FOR, start + a2a.budget.idle
+    samples: deque[tuple[float, int]] = deque([(start, first)])
+    while True:
+        now = time.monotonic()
+        while samples[0][0] < now - SETTLED_FOR and len(samples) > 1:
+            samples.popleft()
+        window = [rss for _, rss in samples]
+        if now >= ready and len(window) >= 5 and (
+                max(window) - min(window) < moved or (above is not None and min(window) > above)):
+            return window
+        if now >= stop:
+            return window or [samples[-1][1]]
+        await asyncio.sleep(SAMPLE_EVERY)  # the sampling interval, not a wait for a result
+        samples.append((time.monotonic(), _rss(a2a)))

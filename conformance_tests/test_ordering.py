@@ -282,7 +282,7 @@ async def _incremental(a2a: A2AContext) -> None:
     first gap is sized from the round trip (jitter of a remote target is of its order), the
     second is fixed: it alone decides a failure.
     """
-    gap = await delay(a2a, floor=0.15, rounds=10)
+    gap = await delay(a2a, floor=0.1, rounds=10)
     res = await _two_messages(a2a, gap)
     verdict = rules.incremental(res, [("m1", "m2", gap)])
     if verdict.observed and not verdict.passed:

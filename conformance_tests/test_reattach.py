@@ -37,7 +37,7 @@ def _hold(a2a: A2AContext) -> float:
 async def _lead(a2a: A2AContext) -> float:
     """How long a task waits before its numbered chunks, so that two re-attaches (a couple of
     round trips) land while it runs and before its chunks; at most :func:`_hold`."""
-    return min(_hold(a2a), await delay(a2a, floor=0.15, rounds=10))
+    return min(_hold(a2a), await delay(a2a, floor=0.1, rounds=10))
 
 
 def _numbered(count: int, gap: float, *, before: float = 0.0) -> str:
@@ -131,9 +131,10 @@ async def test_no_gaps(a2a: A2AContext) -> None:
     """R10/R4: snapshot + later events = every numbered chunk once, in order (0.3: R11)."""
     a2a.needs_streaming()
     # chunks keep coming for a while after the re-attach is sent (it lands a round trip later;
-    # a snapshot/subscribe race window is tens of ms): 3 before it, the rest after
-    gap = 0.02
-    count = 3 + math.ceil(await delay(a2a, floor=0.25, rounds=20) / gap)
+    # a snapshot/subscribe race window is tens of ms, three times the reference fault's 50 ms
+    # is covered): 3 before it, the rest after, 10 ms apart so a window that long loses one
+    gap = 0.01
+    count = 3 + math.ceil(await delay(a2a, floor=0.15, rounds=20) / gap)
     async with a2a.client.stream(_numbered(count, gap)) as orig:
         task_id = await a2a.live_task_id(orig)
         await _wait_artifact(orig, 2, within=gap * 6)
@@ -202,8 +203,10 @@ async def test_terminal_task_v03(a2a: A2AContext) -> None:
               actual=a2a.describe(res), stream=res)
 
 
-async def _race_once(a2a: A2AContext, hold: float) -> tuple[bool, str, StreamResult | None]:
-    """One task completing after ``hold`` s, re-attached right away: (ok, what, result)."""
+async def _race_once(a2a: A2AContext, hold: float,
+                     landed: list[float]) -> tuple[bool, str, StreamResult | None]:
+    """One task completing after ``hold`` s, re-attached right away: (ok, what, result).
+    ``landed`` gets when the re-attach was sent (seconds after the task's stream opened)."""
     text = script.build([{"status": "working"}, {"sleep": hold}, {"status": "completed"}])
     async with a2a.client.stream(text) as orig:
         task_id = await _task_id(orig)
@@ -211,6 +214,7 @@ async def _race_once(a2a: A2AContext, hold: float) -> tuple[bool, str, StreamRes
             res = orig.result()
             return False, f"precondition not met: the task stream named no task: " \
                           f"{res.describe()}", res
+        landed.append(orig.now())
         res = await a2a.client.resubscribe_collect(task_id)
     # which error (and its code) is reattach.terminal-task's business, not this one's
     verdict = verifiers.terminal_status(res, or_error=True, or_http_error=True)
@@ -220,14 +224,22 @@ async def _race_once(a2a: A2AContext, hold: float) -> tuple[bool, str, StreamRes
 @pytest.mark.a2a_requirement("reattach.race")
 @pytest.mark.a2a_scripted
 async def test_race_around_completion(a2a: A2AContext) -> None:
-    """R10: re-attach as tasks complete (0-230 ms after start): never hang (bug #25)."""
+    """R10: re-attach as tasks complete (spread from their start to well past the moment
+    the re-attach is sent, a few round trips in): never hang (bug #25)."""
     a2a.needs_streaming()
     tries = 30
-    holds = [round(i * 0.008, 3) for i in range(tries)]
+    # the re-attach is sent two round trips after its task starts (more with 30 streams at
+    # once); completions spread over many round trips around that, 4 ms apart or less
+    span = min(_hold(a2a), await delay(a2a, floor=0.12, rounds=12))
+    holds = [round(i * span / tries, 3) for i in range(tries)]
+    landed: list[float] = []
     started = time.monotonic()
-    results = await gather_bounded([_race_once(a2a, h) for h in holds],
+    results = await gather_bounded([_race_once(a2a, h, landed) for h in holds],
                                    timeout=a2a.budget.stream + a2a.budget.close_grace)
     elapsed = time.monotonic() - started
+    a2a.record("completions_spread_s", round(holds[-1], 3))
+    a2a.record("reattach_sent_after_s", [round(min(landed), 3), round(max(landed), 3)]
+               if landed else None)
     outcomes: dict[str, int] = {}
     failures: list[tuple[float, str, StreamResult | None]] = []
     for hold, out in zip(holds, results, strict=True):
@@ -290,7 +302,7 @@ def _refused(a2a: A2AContext, results: list[StreamResult]) -> None:
 async def test_subscribers_identical(a2a: A2AContext) -> None:
     """R12: two concurrent re-attached streams get the same events in the same order."""
     a2a.needs_streaming()
-    text = _numbered(10, 0.01, before=await _lead(a2a))
+    text = _numbered(10, 0.005, before=await _lead(a2a))
     async with a2a.client.stream(text) as orig:
         task_id = await a2a.live_task_id(orig)
         one, two = await _open_two(a2a, task_id)
@@ -316,7 +328,7 @@ async def test_close_one_keeps_others(a2a: A2AContext) -> None:
     """R12: closing one stream of a task leaves the original and another re-attach untouched."""
     a2a.needs_streaming()
     count = 10
-    text = _numbered(count, 0.01, before=await _lead(a2a))
+    text = _numbered(count, 0.005, before=await _lead(a2a))
     async with a2a.client.stream(text) as orig:
         task_id = await a2a.live_task_id(orig)
         leaving, staying = await _open_two(a2a, task_id)
@@ -340,7 +352,7 @@ async def _poll_terminal(a2a: A2AContext, task_id: str) -> CallResult:
     until = time.monotonic() + a2a.budget.idle
     last = await a2a.client.get_task(task_id)
     while last.state not in TERMINAL_STATES and time.monotonic() < until:
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.01)  # the polling interval (each poll is one cheap call)
         last = await a2a.client.get_task(task_id)
     return last
 
