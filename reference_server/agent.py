@@ -8,6 +8,7 @@ decided here: normally a ``failed`` status carrying the error text.
 from __future__ import annotations
 
 import asyncio
+import weakref
 
 from pytest_a2a import script as contract
 from reference_server.answer import ARTIFACT_ID, ARTIFACT_NAME, compose
@@ -35,8 +36,22 @@ async def run_agent(emitter: Emitter, parsed: contract.Script | None, text: str)
         await _on_agent_exception(emitter, exc)
 
 
+#: variant answers-in-turn: one plain-text answer at a time per server (its event loop)
+_TURNS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary())
+
+
 async def _answer(emitter: Emitter, prompt: str) -> None:
     """Plain text: a streamed answer, through the same emitter (so every fault applies)."""
+    if not emitter.options.variant("answers-in-turn"):
+        await _stream_answer(emitter, prompt)
+        return
+    turn = _TURNS.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+    async with turn:  # asyncio.Lock wakes its waiters in arrival order
+        await _stream_answer(emitter, prompt)
+
+
+async def _stream_answer(emitter: Emitter, prompt: str) -> None:
     answer = compose(prompt)
     await emitter.status("working")
     clock = asyncio.get_running_loop()

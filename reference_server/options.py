@@ -157,6 +157,10 @@ VARIANTS: dict[str, str] = {
         " error event, then close (R20 silent)"
     ),
     "no-streaming": "the card says `streaming: false`; streaming methods answer -32004",
+    "answers-in-turn": (
+        "the plain-text agent answers one prompt at a time, in arrival order: a task stays"
+        " `submitted` until the answer before it has ended (fasta2a's single worker does)"
+    ),
     "rest-errors-no-errorinfo": (
         "REST: errors that are not A2A-specific (parse, invalid request, invalid params,"
         " internal) are a bare google.rpc.Status `{code, status, message}` without details"

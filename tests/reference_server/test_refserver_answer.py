@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 
+import httpx
 import pytest
 from rs_wire import Ev, Stream, Wire
 
+import reference_server
 from reference_server import answer
 
 SHORT = "Hello"  # pytest-a2a's default --a2a-prompt
@@ -158,3 +161,27 @@ async def test_reattach_mid_answer_continues_without_gap(server_wire: Wire) -> N
 def server_wire(server: object, http: object) -> Wire:
     """One dialect is enough where the agent's pacing, not the encoding, is under test."""
     return Wire(server.url, "v1.0-jsonrpc", http)  # type: ignore[attr-defined,arg-type]
+
+
+@pytest.mark.asyncio
+async def test_variant_answers_in_turn(
+    make_server: Callable[..., reference_server.RunningServer], http: httpx.AsyncClient
+) -> None:
+    """answers-in-turn: of two prompts sent at once, the second's answer starts only once
+    the first's has been produced (its own pacing: it cannot be sooner); without the variant
+    it starts at once, beside the first."""
+    prompt = "Write a 100-word story"
+    span = len(answer.compose(prompt).chunks) * answer.compose(prompt).pause  # ~0.5 s
+    for variants, in_turn in ((["answers-in-turn"], True), ([], False)):
+        wire = Wire(make_server(variants=variants).url, "v1.0-jsonrpc", http)
+        sent = time.monotonic()
+        async with wire.open("stream", text=prompt) as one, \
+                wire.open("stream", text=prompt) as two:
+            first, second = await asyncio.gather(timed(one), timed(two))
+        assert first[-1][1].state == "completed" and second[-1][1].state == "completed"
+        starts = sorted(next(t for t, e in events if e.state == "working") - sent
+                        for events in (first, second))
+        if in_turn:
+            assert starts[1] >= 0.9 * span, (starts, span)
+        else:
+            assert starts[1] < span / 2, (starts, span)

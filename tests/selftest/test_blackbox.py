@@ -108,6 +108,34 @@ def test_clean_server_passes_blackbox(tmp_path: Path) -> None:
                       requirement=str(r["requirement"]), dialect=str(r["dialect"]),
                       message=str(r.get("message") or "")) for r in run.rows]
     assert len(coverage(rows, registry.load()).judged) == len(BLACKBOX)
+    # the sessions acting on a running task ran side by side (agent_sessions: a batch)
+    sessions = _sessions(run)
+    assert sessions and all(s.startswith("run together") for s in sessions.values()), sessions
+
+
+def _sessions(run: SuiteRun) -> dict[str, str]:
+    """test → how the session it judged ran (agent_sessions records it)."""
+    return {str(r["nodeid"]): str(r["observations"]["session"]) for r in run.rows
+            if "session" in (r.get("observations") or {})}
+
+
+def test_agent_that_answers_in_turn_gets_the_same_verdicts(tmp_path: Path) -> None:
+    """An agent that runs one task at a time (variant answers-in-turn, as fasta2a) is seen
+    at the batch's first stage: every session then runs alone, and the verdicts are the
+    clean server's (load is left out: six answers in turn outlast the idle limit)."""
+    run = run_suite(tmp_path, variants=["answers-in-turn"], timeout=TIMEOUT, extra=[
+        "-k", "test_agent_ and not test_agent_load", "--a2a-scripted=no",
+        "--a2a-dialect=1.0", "--a2a-binding=jsonrpc", f"--a2a-long-prompt={FAULT_LONG}"])
+    assert not run.broken, run.output[-6000:]
+    assert not run.violated, "answers-in-turn fails:\n" + run.explain(run.violated)
+    unjudged = sorted(f"{r['nodeid']}: {r['outcome']} {str(r.get('message'))[:120]}"
+                      for r in run.rows if r["outcome"] not in ("passed", "info")
+                      and "[no-dialect" not in str(r["nodeid"]))
+    assert not unjudged, "\n".join(unjudged)
+    sessions = _sessions(run)
+    assert len(sessions) >= 8 and all(
+        s.startswith("alone; the sessions did not run side by side") for s in sessions.values()
+    ), sessions
 
 
 def test_without_long_prompt_says_so(tmp_path: Path) -> None:
