@@ -5,7 +5,8 @@ members are snake_case. Normalization is lenient (a 1.0 server sending 0.3 spell
 a usable event, since a scenario must only judge its own requirement); strictness lives in the
 schemas (``StreamEvent.schema_errors``), and anything undecodable becomes ``kind="invalid"``.
 The models are slotted dataclasses, not validating models: the dialect decoders already type
-every member, and a burst builds several per event (issue 11).
+every member. A stream's events keep what a burst repeats as atoms and build those models when
+asked (:class:`StreamEvent`, issue 11).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pytest_a2a.wire.sse import SSEEvent
+from pytest_a2a.wire.sse import SSEEvent, simple_data, simple_event
 
 # The judge's own copy: pytest_a2a.script has the agents' copy, and judge and judged share no code
 # that could make them agree on a mistake.
@@ -125,21 +126,103 @@ class DecodedPayload:
     problems: tuple[str, ...] = ()  # a tuple: most events have none, and () is free
 
 
-@dataclass(slots=True, eq=False, kw_only=True)
-class StreamEvent(DecodedPayload):
+class StreamEvent:
     """One SSE event of a stream: the decoded payload plus where and when it arrived.
 
-    The stream creates it, parses its ``data`` once, decodes straight into it (no field-by-field
-    copy) and validates that same parse against the dialect's own schema (``schema_errors``,
-    a microsecond for a valid event), then lets the parsed tree go: 20,000 parsed trees kept
-    alive would make the garbage collector, not the parser, the cost of a burst.
+    The stream parses ``data`` once, validates that parse against the dialect's own schema
+    (``schema_errors``), decodes it straight into this event and lets the parsed tree go.
+    What a burst repeats is kept as atoms, not objects (issue 11): a simple event keeps its wire
+    bytes (``raw`` is made from them when asked), and a status or artifact update keeps its
+    members in one tuple of strings, numbers and flags (``status_update`` / ``artifact_update``
+    build the model from it on each access). 20,000 events then hold one object each that the
+    cyclic garbage collector must walk, not six; a full collection walks them all.
+    Any other payload (a Task, a Message, an error, an update with a non-text part or a status
+    message) keeps its model object, built once.
     """
 
-    index: int
-    t: float
-    raw: SSEEvent
-    dialect: str
-    schema_errors: tuple[str, ...] = ()
+    __slots__ = ("_obj", "_sse", "dialect", "has_rpc_id", "index", "kind", "problems", "rpc_id",
+                 "schema_errors", "t")
+
+    def __init__(self, index: int, t: float, raw: SSEEvent | bytes, dialect: str,
+                 kind: EventKind = "invalid") -> None:
+        """``raw``: the event, or a simple event's wire bytes (see ``SSEParser.feed_wire``)."""
+        self.kind: EventKind = kind
+        self.index = index
+        self.t = t
+        self._sse = raw
+        self.dialect = dialect
+        self._obj: Any = None  # the model object of ``kind``, or its atoms (see the class note)
+        self.rpc_id: Any = None
+        self.has_rpc_id = False
+        self.problems: tuple[str, ...] = ()  # a tuple: most events have none, and () is free
+        self.schema_errors: tuple[str, ...] = ()
+
+    def keep(self, kind: EventKind, obj: Any) -> None:
+        """Hold the decoded payload: ``obj`` is its model object, or for a status / artifact
+        update the atoms :data:`STATUS_ATOMS` / :data:`ARTIFACT_ATOMS` describe."""
+        self.kind = kind
+        self._obj = obj
+
+    # the decoded payload: the member ``kind`` names is set, the others are None
+    @property
+    def task(self) -> Task | None:
+        return self._obj if self.kind == "task" else None
+
+    @task.setter
+    def task(self, value: Task | None) -> None:
+        self._obj = value
+
+    @property
+    def message(self) -> Message | None:
+        return self._obj if self.kind == "message" else None
+
+    @message.setter
+    def message(self, value: Message | None) -> None:
+        self._obj = value
+
+    @property
+    def error(self) -> RpcError | None:
+        return self._obj if self.kind == "error" else None
+
+    @error.setter
+    def error(self, value: RpcError | None) -> None:
+        self._obj = value
+
+    @property
+    def status_update(self) -> StatusUpdate | None:
+        if self.kind != "status":
+            return None
+        obj = self._obj
+        if type(obj) is not tuple:
+            return obj  # type: ignore[no-any-return]
+        return StatusUpdate(obj[0], obj[1], TaskStatus(obj[2], None, obj[3]), obj[4])
+
+    @status_update.setter
+    def status_update(self, value: StatusUpdate | None) -> None:
+        self._obj = value
+
+    @property
+    def artifact_update(self) -> ArtifactUpdate | None:
+        if self.kind != "artifact":
+            return None
+        obj = self._obj
+        if type(obj) is not tuple:
+            return obj  # type: ignore[no-any-return]
+        parts = [Part("text", obj[7])] if len(obj) == 8 else [Part("text", t) for t in obj[7:]]
+        return ArtifactUpdate(obj[0], obj[1], Artifact(obj[2], obj[3], obj[4], parts), obj[5],
+                              obj[6])
+
+    @artifact_update.setter
+    def artifact_update(self, value: ArtifactUpdate | None) -> None:
+        self._obj = value
+
+    @property
+    def raw(self) -> SSEEvent:
+        """The SSE event (a simple event's is made from its wire bytes on first access)."""
+        sse = self._sse
+        if isinstance(sse, bytes):
+            sse = self._sse = simple_event(sse, self.t)
+        return sse
 
     @property
     def reason(self) -> str:
@@ -150,20 +233,23 @@ class StreamEvent(DecodedPayload):
     def payload(self) -> Any:
         """The decoded JSON of ``data``, parsed again on each access (see the class note)."""
         try:
-            return json.loads(self.raw.data)
+            return json.loads(self.data)
         except ValueError:
             return None
 
     @property
     def data(self) -> str:
-        return self.raw.data
+        sse = self._sse
+        return simple_data(sse) if isinstance(sse, bytes) else sse.data
 
     @property
     def state(self) -> str | None:
-        if self.task is not None:
-            return self.task.status.state
-        if self.status_update is not None:
-            return self.status_update.status.state
+        kind = self.kind
+        if kind == "status":
+            obj = self._obj
+            return obj[2] if type(obj) is tuple else obj.status.state  # type: ignore[no-any-return]
+        if kind == "task":
+            return self._obj.status.state  # type: ignore[no-any-return]
         return None
 
     @property
@@ -176,25 +262,29 @@ class StreamEvent(DecodedPayload):
 
     @property
     def final(self) -> bool | None:
-        return self.status_update.final if self.status_update is not None else None
+        if self.kind != "status":
+            return None
+        obj = self._obj
+        return obj[4] if type(obj) is tuple else obj.final  # type: ignore[no-any-return]
 
     @property
     def task_id(self) -> str | None:
-        if self.task is not None:
-            return self.task.id
-        if self.status_update is not None:
-            return self.status_update.task_id
-        if self.artifact_update is not None:
-            return self.artifact_update.task_id
-        if self.message is not None:
-            return self.message.task_id
+        kind, obj = self.kind, self._obj
+        if kind == "status" or kind == "artifact":
+            return obj[0] if type(obj) is tuple else obj.task_id  # type: ignore[no-any-return]
+        if kind == "task":
+            return obj.id  # type: ignore[no-any-return]
+        if kind == "message":
+            return obj.task_id  # type: ignore[no-any-return]
         return None
 
     @property
     def context_id(self) -> str | None:
-        for obj in (self.task, self.status_update, self.artifact_update, self.message):
-            if obj is not None:
-                return obj.context_id
+        kind, obj = self.kind, self._obj
+        if kind == "status" or kind == "artifact":
+            return obj[1] if type(obj) is tuple else obj.context_id  # type: ignore[no-any-return]
+        if kind == "task" or kind == "message":
+            return obj.context_id  # type: ignore[no-any-return]
         return None
 
     def describe(self) -> str:
@@ -202,8 +292,8 @@ class StreamEvent(DecodedPayload):
         if self.kind in ("task", "status"):
             fin = " final" if self.final else ""
             return f"{self.kind}({self.state}{fin})"
-        if self.kind == "artifact" and self.artifact_update is not None:
-            au = self.artifact_update
+        au = self.artifact_update
+        if au is not None:
             flags = (" +append" if au.append else "") + (" last" if au.last_chunk else "")
             return f"artifact({au.artifact.artifact_id}{flags})"
         if self.kind == "error" and self.error is not None:
@@ -211,3 +301,14 @@ class StreamEvent(DecodedPayload):
         if self.kind == "invalid":
             return f"invalid({self.reason[:60]})"
         return self.kind
+
+    def __repr__(self) -> str:
+        return (f"StreamEvent(index={self.index!r}, kind={self.kind!r}, t={self.t!r}, "
+                f"{self.describe()}, schema_errors={self.schema_errors!r})")
+
+
+#: The atoms a StreamEvent keeps of a status update whose status has no message.
+STATUS_ATOMS = ("task_id", "context_id", "state", "timestamp", "final")
+#: ... and of an artifact update whose parts are all text parts (their texts follow in order).
+ARTIFACT_ATOMS = ("task_id", "context_id", "artifact_id", "name", "description", "append",
+                  "last_chunk")

@@ -41,15 +41,19 @@ from pytest_a2a.wire.sse_items import (
     SSEComment,
     SSEEvent,
     SSEItem,
+    WireItem,
     clip,
     clip_bytes,
+    simple_data,
+    simple_event,
     simple_lines,
 )
 
 __all__ = [  # the items live in sse_items; they are re-exported for the parser's users
     "BOM", "DEFAULT_MAX_EVENT_BYTES", "HEAD_LINES", "LEDGER", "LINE_TAIL", "MAX_EVENT_OPTION",
     "MAX_LINE", "PROCESS_FACTOR", "PROCESS_SHARE_MIN", "RAW_HEAD", "RAW_TAIL", "SSEComment",
-    "SSEEvent", "SSEItem", "SSEOversize", "SSEParser", "clip", "parse_all", "simple_lines",
+    "SSEEvent", "SSEItem", "SSEOversize", "SSEParser", "WireItem", "clip", "parse_all",
+    "simple_data", "simple_event", "simple_lines",
 ]
 
 _EOL = re.compile(rb"\r\n|\r|\n")
@@ -159,6 +163,13 @@ class SSEParser:
         Past the cap, :attr:`oversize` is set (the items completed before it are still returned),
         the buffered bytes are freed, and any further ``feed`` raises :class:`SSEOversize`.
         """
+        return [simple_event(item, t) if isinstance(item, bytes) else item
+                for item in self.feed_wire(chunk, t)]
+
+    def feed_wire(self, chunk: bytes, t: float = 0.0) -> list[WireItem]:
+        """:meth:`feed`, with each simple event handed out as its bare wire bytes (arrival time
+        ``t``; :func:`~pytest_a2a.wire.sse_items.simple_event` makes its :class:`SSEEvent`):
+        what a stream keeps of a burst event."""
         if self.oversize:
             raise SSEOversize(f"parser stopped: event larger than {self.max_event_bytes} bytes")
         self.total_bytes += len(chunk)
@@ -183,7 +194,7 @@ class SSEParser:
             self._bom_pending = False
             if buf.startswith(BOM):
                 del buf[:3]
-        out: list[SSEItem] = []
+        out: list[WireItem] = []
         pos = 0
         end = len(buf)
         cap = min(RAW_HEAD, self.max_event_bytes)  # a simple event is kept whole in ``raw``
@@ -213,9 +224,7 @@ class SSEParser:
                     blank = stop + stop - start
                     if buf[stop - 1] == 10 and blank - pos <= cap and \
                             buf.startswith(b"\n" if blank - stop == 1 else b"\r\n", stop):
-                        raw = bytes(view[pos:blank])
-                        out.append(SSEEvent(None, "message", None, None, t, t, raw, None,
-                                            blank - pos, 1))
+                        out.append(bytes(view[pos:blank]))
                         pos = at = blank
                         continue
                 n_out = len(out)
@@ -224,7 +233,8 @@ class SSEParser:
                     # a lone CR at the chunk's end may be half of a CRLF split across chunks:
                     # whose raw bytes the LF belongs to: an item just emitted, or the event
                     self._skip_lf = True
-                    self._cr_owner = out[-1] if len(out) > n_out else None
+                    last = out[-1] if len(out) > n_out else None  # never a simple event's bytes
+                    self._cr_owner = None if isinstance(last, bytes) else last
                 pos = at = stop
                 if self._event_bytes > self.max_event_bytes:
                     break
@@ -263,7 +273,7 @@ class SSEParser:
         if len(piece):
             self._raw_tail = (self._raw_tail + bytes(piece[-RAW_TAIL:]))[-RAW_TAIL:]
 
-    def _line(self, line: memoryview, raw: memoryview, t: float, out: list[SSEItem]) -> None:
+    def _line(self, line: memoryview, raw: memoryview, t: float, out: list[WireItem]) -> None:
         """One line (``raw`` = the line with its end). Short lines, the common case, are decoded
         whole; a long one is decoded once for its value and only excerpted for display."""
         if not line:
@@ -315,7 +325,7 @@ class SSEParser:
                 self._retry = int(value)
         # any other field name is ignored, as the standard requires
 
-    def _dispatch(self, t: float, out: list[SSEItem]) -> None:
+    def _dispatch(self, t: float, out: list[WireItem]) -> None:
         lines = self._head_lines
         if self._line_count > HEAD_LINES:
             lines.append(self._last_line)

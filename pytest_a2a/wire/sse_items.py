@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 __all__ = [
     "BOM", "HEAD_LINES", "LINE_TAIL", "MAX_LINE", "RAW_HEAD", "RAW_TAIL", "SHORT_LINE",
-    "SSEComment", "SSEEvent", "SSEItem", "clip", "clip_bytes", "shown_line", "simple_lines",
+    "SSEComment", "SSEEvent", "SSEItem", "WireItem", "clip", "clip_bytes", "shown_line",
+    "simple_data", "simple_event", "simple_lines",
 ]
 
 BOM = b"\xef\xbb\xbf"
@@ -53,6 +54,12 @@ def shown_line(line: bytes | memoryview) -> str:
 def _simple_eol(raw: bytes) -> int:
     """Length of the line end of a simple event's wire form (LF or CRLF)."""
     return 2 if raw[-2] == 13 else 1  # 13 = CR: "...\r\n\r\n"
+
+
+def simple_data(raw: bytes) -> str:
+    """The ``data`` of a simple event from its wire form (one leading space is dropped)."""
+    start = 6 if raw[5] == 32 else 5  # 32 = " ": "data: x" / "data:x"
+    return str(raw[start : len(raw) - 2 * _simple_eol(raw)], "utf-8", "replace")
 
 
 def simple_lines(raw: bytes) -> list[str]:
@@ -100,11 +107,7 @@ class SSEEvent:
 
     @property
     def data(self) -> str:
-        if self._data is not None:
-            return self._data
-        raw = self.raw
-        start = 6 if raw[5] == 32 else 5  # "data: x" / "data:x": one leading space is dropped
-        return str(raw[start : len(raw) - 2 * _simple_eol(raw)], "utf-8", "replace")
+        return self._data if self._data is not None else simple_data(self.raw)
 
     @property
     def lines(self) -> list[str]:
@@ -147,3 +150,13 @@ class SSEComment:
 
 
 SSEItem = SSEEvent | SSEComment
+
+#: What :meth:`~pytest_a2a.wire.sse.SSEParser.feed_wire` hands out: a simple event as its bare
+#: wire bytes (no object around them: a kept burst event holds nothing the GC must walk), any
+#: other event or comment as its item.
+WireItem = bytes | SSEEvent | SSEComment
+
+
+def simple_event(raw: bytes, t: float) -> SSEEvent:
+    """The :class:`SSEEvent` of a simple event's wire form (see :data:`WireItem`)."""
+    return SSEEvent(None, "message", None, None, t, t, raw, None, len(raw), 1)

@@ -23,7 +23,12 @@ from pytest_a2a.wire.media import is_json_type, media_type
 from pytest_a2a.wire.models import RpcError, StreamEvent
 from pytest_a2a.wire.results import EndState, StreamResult
 from pytest_a2a.wire.schema import stream_event_errors, stream_validator
-from pytest_a2a.wire.sse import DEFAULT_MAX_EVENT_BYTES, SSEComment, SSEEvent, SSEParser
+from pytest_a2a.wire.sse import (
+    DEFAULT_MAX_EVENT_BYTES,
+    SSEComment,
+    SSEEvent,
+    SSEParser,
+)
 from pytest_a2a.wire.transcript import Transcript
 
 __all__ = ["MAX_ERROR_BODY", "EventStream", "events_judged"]
@@ -77,6 +82,8 @@ class EventStream:
         self.end_t: float | None = None
         self._parser = SSEParser(max_event_bytes=max_event_bytes)
         self._is_valid = stream_validator(dialect.id).is_valid
+        self._dialect_id = dialect.id
+        self._decode_payload = dialect.decode_event
         self._t0 = time.monotonic()
         self._deadline_abs = deadline
         self._wake = asyncio.Event()
@@ -104,25 +111,31 @@ class EventStream:
 
     def _ingest(self, chunk: bytes) -> None:
         t = self.now()
-        transcript, events = self.transcript, self.events
+        transcript, events, decode = self.transcript, self.events, self._decode
         transcript.chunk(len(chunk))
-        for item in self._parser.feed(chunk, t):
-            transcript.item(item)
-            if isinstance(item, SSEEvent):
-                events.append(self._decode(item))
+        for item in self._parser.feed_wire(chunk, t):
+            if isinstance(item, bytes):  # a simple event: every event of a burst
+                transcript.wire_event(t, item)
+                # its data (simple_data, inline): one space after "data:" and the line ends go
+                data = str(item[6 if item[5] == 32 else 5 : -4 if item[-2] == 13 else -2],
+                           "utf-8", "replace")
+                events.append(decode(item, data, t))
+            elif isinstance(item, SSEEvent):
+                transcript.item(item)
+                events.append(decode(item, item.data, item.t))
             else:
+                transcript.item(item)
                 self.comments.append(item)
         if self._parser.oversize:
             self._finish("oversize", self._parser.oversize_reason)
         self._wake.set()
 
-    def _decode(self, raw: SSEEvent) -> StreamEvent:
+    def _decode(self, raw: SSEEvent | bytes, data: str, t: float) -> StreamEvent:
         """One parse of ``data``, decoded and schema-validated; the parsed tree is dropped."""
         global _events_judged
         _events_judged += 1
-        dialect = self.dialect.id
-        ev = StreamEvent(kind="invalid", index=len(self.events), t=raw.t, raw=raw, dialect=dialect)
-        data = raw.data
+        dialect = self._dialect_id
+        ev = StreamEvent(len(self.events), t, raw, dialect)
         try:
             payload, end = _scan_json(data, 0)
             if end != len(data):
@@ -134,7 +147,7 @@ class EventStream:
                 ev.problems = (f"data is not JSON ({exc}): {data[:80]!r}",)
                 ev.schema_errors = (ev.reason,)
                 return ev
-        self.dialect.decode_event(payload, ev)
+        self._decode_payload(payload, ev)
         if payload is None:  # "null": nothing to validate, the decoder said why
             ev.schema_errors = (ev.reason or "data is not JSON",)
             return ev

@@ -42,9 +42,9 @@ class Entry:
         return [clip(line) for line in simple_lines(self.wire)]
 
 
-def _simple_entry(index: int, ev: SSEEvent) -> Entry:
+def _simple_entry(index: int, t: float, wire: bytes) -> Entry:
     """A simple event's entry: its wire form (shared with the event), formatted when shown."""
-    return Entry(ev.t, "event", "", (), index, 1, ev.size, ev.raw)
+    return Entry(t, "event", "", (), index, 1, len(wire), wire)
 
 
 def _event_entry(ev: SSEEvent, index: int) -> Entry:
@@ -60,9 +60,9 @@ class Transcript:
     """Everything seen on one request, in arrival order (times in s since the request was sent)."""
 
     entries: list[Entry] = field(default_factory=list)
-    # a simple event in the tail is kept as (index, event) and made an Entry only when shown:
-    # the tail of a burst turns over 20,000 times (the event holds only its small wire form)
-    tail: deque[Entry | tuple[int, SSEEvent]] = field(
+    # a simple event in the tail is kept as (index, t, wire), a tuple of atoms the GC soon stops
+    # tracking, and made an Entry only when shown: the tail of a burst turns over 20,000 times
+    tail: deque[Entry | tuple[int, float, bytes]] = field(
         default_factory=lambda: deque(maxlen=TAIL_ENTRIES))
     omitted: int = 0  # entries counted but not kept (between ``entries`` and ``tail``)
     bytes_received: int = 0
@@ -73,7 +73,7 @@ class Transcript:
     _events: int = 0
     _comments: int = 0
 
-    def _add(self, entry: Entry | tuple[int, SSEEvent]) -> None:
+    def _add(self, entry: Entry | tuple[int, float, bytes]) -> None:
         if len(self.entries) < HEAD_ENTRIES:
             if isinstance(entry, tuple):
                 entry = _simple_entry(*entry)
@@ -101,13 +101,26 @@ class Transcript:
         if isinstance(item, SSEEvent):
             index = self._events
             self._events = index + 1
-            if item.is_simple:  # every event of a burst: formatted only if shown
-                self._add((index, item))
+            if item.is_simple:  # formatted only if shown
+                self._add((index, item.t, item.raw))
             else:
                 self._add(_event_entry(item, index))
         else:
             self._add(Entry(item.t, "comment", clip(":" + item.text)))
             self._comments += 1
+
+    def wire_event(self, t: float, wire: bytes) -> None:
+        """A simple event as its wire bytes (what ``SSEParser.feed_wire`` hands out): every
+        event of a burst, recorded with no object made for it (see ``tail``)."""
+        index = self._events
+        self._events = index + 1
+        if len(self.entries) < HEAD_ENTRIES:
+            self.entries.append(_simple_entry(index, t, wire))
+            return
+        tail = self.tail
+        if len(tail) == TAIL_ENTRIES:
+            self.omitted += 1
+        tail.append((index, t, wire))
 
     def note(self, t: float, text: str) -> None:
         if len(text) > 4 * MAX_LINE:

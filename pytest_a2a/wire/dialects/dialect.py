@@ -11,11 +11,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from sys import intern
 from typing import Any
 from urllib.parse import quote
 
 from pytest_a2a.wire.dialects.errors import decode_error_body, decode_rest_error, decode_rpc_error
-from pytest_a2a.wire.dialects.payloads import WRAPPERS, decode_stream_response, decode_task, fill
+from pytest_a2a.wire.dialects.payloads import (
+    WRAPPERS,
+    Decoded,
+    decode_stream_response,
+    decode_task,
+    fill,
+)
 from pytest_a2a.wire.dialects.requests import (
     METHODS,
     STREAMING_OPS,
@@ -155,30 +162,33 @@ class Dialect:
 
     # -- decoding -------------------------------------------------------------------------
 
-    def decode_event(self, payload: Any, out: DecodedPayload | None = None) -> DecodedPayload:
+    def decode_event(self, payload: Any, out: Decoded | None = None) -> Decoded:
         """One SSE ``data`` payload (already JSON-decoded) -> normalized pieces, decoded into
-        ``out`` (e.g. the stream's :class:`StreamEvent`) or a fresh record; never raises."""
+        ``out`` (the stream's :class:`StreamEvent`) or a fresh record; never raises."""
         out = out if out is not None else DecodedPayload(kind="invalid")
         try:
             if not isinstance(payload, dict):
                 out.problems += (f"event is {type(payload).__name__}, expected a JSON object",)
                 return out
-            if self.is_rest:
+            if self.binding == "rest":
                 if "error" in payload and not any(k in payload for k in WRAPPERS):
                     out.kind = "error"
                     out.error = decode_rest_error(payload, None)
                     return out
                 return decode_stream_response(payload, out, prefer_kind=False)
-            out.has_rpc_id = "id" in payload
-            out.rpc_id = payload.get("id")
-            if "error" in payload and "result" not in payload:
-                out.kind = "error"
-                out.error = decode_rpc_error(payload["error"])
-                return out
+            if "id" in payload:
+                rpc_id = payload["id"]
+                # every event of a stream repeats it: one copy, not one per kept event
+                out.rpc_id = intern(rpc_id) if type(rpc_id) is str else rpc_id
+                out.has_rpc_id = True
             if "result" not in payload:
-                out.problems += ("JSON-RPC response has neither result nor error",)
+                if "error" in payload:
+                    out.kind = "error"
+                    out.error = decode_rpc_error(payload["error"])
+                else:
+                    out.problems += ("JSON-RPC response has neither result nor error",)
                 return out
-            return decode_stream_response(payload["result"], out, prefer_kind=not self.is_v1)
+            return decode_stream_response(payload["result"], out, self.version != "1.0")
         except Exception as exc:  # a hostile payload must not crash the judge
             out.kind = "invalid"
             out.problems += (f"undecodable event: {type(exc).__name__}: {exc}",)
@@ -195,8 +205,10 @@ class Dialect:
                 if isinstance(result, dict) and "task" in result and "status" not in result:
                     out.problems += ("Task wrapped in {'task': ...}",)
                     result = result["task"]
-                return fill(out, "task", decode_task(result))
-            return decode_stream_response(result, out, prefer_kind=not self.is_v1)
+                fill(out, "task", decode_task(result))
+                return out
+            decode_stream_response(result, out, prefer_kind=not self.is_v1)
+            return out
         except Exception as exc:
             out.problems += (f"undecodable result: {type(exc).__name__}: {exc}",)
             return out

@@ -19,6 +19,7 @@ from pytest_a2a.wire.models import (
     Message,
     Part,
     StatusUpdate,
+    StreamEvent,
     Task,
     TaskStatus,
 )
@@ -26,10 +27,22 @@ from pytest_a2a.wire.models import (
 WRAPPERS = ("task", "message", "statusUpdate", "artifactUpdate")
 
 
+_KNOWN_STATES = ("submitted", "working", "input-required", "completed", "canceled", "failed",
+                 "rejected", "auth-required", "unknown", "unspecified")
+# both spellings of each known state -> one shared string (not one copy per kept event)
+_STATES = {**{s: s for s in _KNOWN_STATES},
+           **{"TASK_STATE_" + s.upper().replace("-", "_"): s for s in _KNOWN_STATES}}
+# members of a part that make it more than a text part (see decode_part)
+_NOT_TEXT = frozenset(("data", "url", "raw", "file", "filename", "mediaType"))
+
+
 def norm_state(value: Any) -> str | None:
     """``TASK_STATE_INPUT_REQUIRED`` / ``input-required`` -> ``input-required``; else verbatim."""
     if not isinstance(value, str):
         return None
+    known = _STATES.get(value)
+    if known is not None:
+        return known
     if value.startswith("TASK_STATE_"):
         return value[11:].lower().replace("_", "-")
     return value
@@ -168,6 +181,84 @@ def decode_artifact_update(d: Any) -> ArtifactUpdate:
     )
 
 
+def status_atoms(d: Any) -> tuple[Any, ...] | None:
+    """A status update as the atoms a :class:`StreamEvent` keeps (``STATUS_ATOMS``), or None
+    when it needs its model (a status message). Same values as :func:`decode_status_update`;
+    the types are checked inline, as in the decoders a burst repeats."""
+    if not isinstance(d, dict):
+        return None
+    get = d.get
+    task_id, context_id, status, final = get("taskId"), get("contextId"), get("status"), \
+        get("final")
+    if not isinstance(status, dict):
+        state = timestamp = None
+    elif isinstance(status.get("message"), dict):
+        return None
+    else:
+        state, timestamp = norm_state(status.get("state")), status.get("timestamp")
+    return (intern(task_id) if type(task_id) is str else None,
+            intern(context_id) if type(context_id) is str else None,
+            state,
+            timestamp if isinstance(timestamp, str) else None,
+            final if final is True or final is False else None)
+
+
+def artifact_atoms(d: Any) -> tuple[Any, ...] | None:
+    """An artifact update as the atoms a :class:`StreamEvent` keeps (``ARTIFACT_ATOMS``, then
+    each text part's text), or None when it needs its model (a part that is not only text).
+    Same values as :func:`decode_artifact_update`."""
+    if not isinstance(d, dict):
+        return None
+    get = d.get
+    task_id, context_id, art, append, last = get("taskId"), get("contextId"), get("artifact"), \
+        get("append"), get("lastChunk")
+    if type(task_id) is str:
+        task_id = intern(task_id)
+    elif task_id is not None:
+        task_id = None
+    if type(context_id) is str:
+        context_id = intern(context_id)
+    elif context_id is not None:
+        context_id = None
+    if append is not True and append is not False:
+        append = None
+    if last is not True and last is not False:
+        last = None
+    if not isinstance(art, dict):
+        return (task_id, context_id, None, None, None, append, last)
+    aid, name, description, parts = art.get("artifactId"), art.get("name"), \
+        art.get("description"), art.get("parts")
+    if type(aid) is str:
+        aid = intern(aid)
+    elif aid is not None:
+        aid = None
+    if name is not None and not isinstance(name, str):
+        name = None
+    if description is not None and not isinstance(description, str):
+        description = None
+    if type(parts) is list and len(parts) == 1:  # one ``{"text": ...}``: a burst's chunk
+        part = parts[0]
+        if type(part) is dict and len(part) == 1 and type(text := part.get("text")) is str:
+            return (task_id, context_id, aid, name, description, append, last, text)
+    head = (task_id, context_id, aid, name, description, append, last)
+    if not isinstance(parts, list):
+        return head
+    texts: list[str | None] = []
+    for part in parts:
+        if not isinstance(part, dict) or "text" not in part or \
+                (len(part) > 1 and not _NOT_TEXT.isdisjoint(part)):
+            return None
+        text = part["text"]
+        texts.append(text if isinstance(text, str) else None)
+    return (*head, *texts)
+
+
+_Atoms = tuple[EventKind, Callable[[Any], "tuple[Any, ...] | None"]]
+_ATOMS_BY_WRAPPER: dict[str, _Atoms] = {"statusUpdate": ("status", status_atoms),
+                                        "artifactUpdate": ("artifact", artifact_atoms)}
+_ATOMS_BY_KIND: dict[str, _Atoms] = {"status-update": ("status", status_atoms),
+                                     "artifact-update": ("artifact", artifact_atoms)}
+
 _Decoder = tuple[EventKind, Callable[[Any], Any]]
 _KIND_DECODERS: dict[str, _Decoder] = {
     "task": ("task", decode_task),
@@ -183,7 +274,11 @@ _WRAPPER_DECODERS: dict[str, _Decoder] = {
 }
 
 
-def fill(out: DecodedPayload, kind: EventKind, obj: Any) -> DecodedPayload:
+#: What a decoder fills: a unary call's record, or a stream's event.
+Decoded = DecodedPayload | StreamEvent
+
+
+def fill(out: Decoded, kind: EventKind, obj: Any) -> Decoded:
     """Put ``obj`` in the member of ``out`` that ``kind`` names."""
     out.kind = kind
     if kind == "task":
@@ -197,14 +292,19 @@ def fill(out: DecodedPayload, kind: EventKind, obj: Any) -> DecodedPayload:
     return out
 
 
-def decode_stream_response(obj: Any, out: DecodedPayload, prefer_kind: bool) -> DecodedPayload:
-    """A 1.0 StreamResponse (one wrapper member) or a 0.3 ``kind`` object, whichever it is."""
+def decode_stream_response(obj: Any, out: Decoded, prefer_kind: bool) -> Decoded:
+    """A 1.0 StreamResponse (one wrapper member) or a 0.3 ``kind`` object, whichever it is.
+    A :class:`StreamEvent` keeps a status or artifact update as atoms when it can."""
     if not isinstance(obj, dict):
         out.kind = "invalid"
         out.problems += (f"result is {type(obj).__name__}, expected an object",)
         return out
     if len(obj) == 1:  # the common 1.0 form: one wrapper member and nothing else
         for key, value in obj.items():
+            if isinstance(out, StreamEvent) and (atoms := _ATOMS_BY_WRAPPER.get(key)):
+                if (kept := atoms[1](value)) is not None:
+                    out.keep(atoms[0], kept)
+                    return out
             known = _WRAPPER_DECODERS.get(key)
             if known is not None:
                 return fill(out, known[0], known[1](value))
@@ -212,6 +312,10 @@ def decode_stream_response(obj: Any, out: DecodedPayload, prefer_kind: bool) -> 
     kind = obj.get("kind")
     by_kind = isinstance(kind, str) and kind in _KIND_DECODERS
     if by_kind and (prefer_kind or not wrappers):
+        if isinstance(out, StreamEvent) and (atoms := _ATOMS_BY_KIND.get(str(kind))):
+            if (kept := atoms[1](obj)) is not None:
+                out.keep(atoms[0], kept)
+                return out
         name, fn = _KIND_DECODERS[str(kind)]
         return fill(out, name, fn(obj))
     if len(wrappers) == 1:
