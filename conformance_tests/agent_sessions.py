@@ -236,6 +236,9 @@ class Batch:
             finally:
                 ended.cancel()
                 decided.cancel()
+            if not ended.cancelled() and ended.done() and ended.result() is None:
+                self.abandon("no decision within the idle limit: a task neither ended nor let "
+                             "the others run")
             self.abandon("a task ended while another had not yet run: the agent runs them "
                          "in turn")
         if not self.ok:
