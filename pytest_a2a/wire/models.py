@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pytest_a2a.wire.sse import SSEEvent, simple_data, simple_event
 
@@ -125,6 +125,22 @@ class DecodedPayload:
     has_rpc_id: bool = False
     problems: tuple[str, ...] = ()  # a tuple: most events have none, and () is free
 
+    def keep(self, kind: EventKind, obj: Any) -> Self:
+        """Hold the decoded payload ``obj`` in the member ``kind`` names (as a stream event's
+        :meth:`StreamEvent.keep` does: the decoders fill either)."""
+        self.kind = kind
+        if kind == "task":
+            self.task = obj
+        elif kind == "message":
+            self.message = obj
+        elif kind == "status":
+            self.status_update = obj
+        elif kind == "artifact":
+            self.artifact_update = obj
+        elif kind == "error":
+            self.error = obj
+        return self
+
 
 class StreamEvent:
     """One SSE event of a stream: the decoded payload plus where and when it arrived.
@@ -157,36 +173,25 @@ class StreamEvent:
         self.problems: tuple[str, ...] = ()  # a tuple: most events have none, and () is free
         self.schema_errors: tuple[str, ...] = ()
 
-    def keep(self, kind: EventKind, obj: Any) -> None:
+    def keep(self, kind: EventKind, obj: Any) -> Self:
         """Hold the decoded payload: ``obj`` is its model object, or for a status / artifact
         update the atoms :data:`STATUS_ATOMS` / :data:`ARTIFACT_ATOMS` describe."""
         self.kind = kind
         self._obj = obj
+        return self
 
     # the decoded payload: the member ``kind`` names is set, the others are None
     @property
     def task(self) -> Task | None:
         return self._obj if self.kind == "task" else None
 
-    @task.setter
-    def task(self, value: Task | None) -> None:
-        self._obj = value
-
     @property
     def message(self) -> Message | None:
         return self._obj if self.kind == "message" else None
 
-    @message.setter
-    def message(self, value: Message | None) -> None:
-        self._obj = value
-
     @property
     def error(self) -> RpcError | None:
         return self._obj if self.kind == "error" else None
-
-    @error.setter
-    def error(self, value: RpcError | None) -> None:
-        self._obj = value
 
     @property
     def status_update(self) -> StatusUpdate | None:
@@ -196,10 +201,6 @@ class StreamEvent:
         if type(obj) is not tuple:
             return obj  # type: ignore[no-any-return]
         return StatusUpdate(obj[0], obj[1], TaskStatus(obj[2], None, obj[3]), obj[4])
-
-    @status_update.setter
-    def status_update(self, value: StatusUpdate | None) -> None:
-        self._obj = value
 
     @property
     def artifact_update(self) -> ArtifactUpdate | None:
@@ -211,10 +212,6 @@ class StreamEvent:
         parts = [Part("text", obj[7])] if len(obj) == 8 else [Part("text", t) for t in obj[7:]]
         return ArtifactUpdate(obj[0], obj[1], Artifact(obj[2], obj[3], obj[4], parts), obj[5],
                               obj[6])
-
-    @artifact_update.setter
-    def artifact_update(self, value: ArtifactUpdate | None) -> None:
-        self._obj = value
 
     @property
     def raw(self) -> SSEEvent:

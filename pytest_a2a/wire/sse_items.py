@@ -58,8 +58,8 @@ def _simple_eol(raw: bytes) -> int:
 
 def simple_data(raw: bytes) -> str:
     """The ``data`` of a simple event from its wire form (one leading space is dropped)."""
-    start = 6 if raw[5] == 32 else 5  # 32 = " ": "data: x" / "data:x"
-    return str(raw[start : len(raw) - 2 * _simple_eol(raw)], "utf-8", "replace")
+    # 32 = " ": "data: x" / "data:x"; 13 = CR: the line ends are "\r\n\r\n", else "\n\n"
+    return str(raw[6 if raw[5] == 32 else 5 : -4 if raw[-2] == 13 else -2], "utf-8", "replace")
 
 
 def simple_lines(raw: bytes) -> list[str]:

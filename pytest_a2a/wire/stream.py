@@ -28,6 +28,7 @@ from pytest_a2a.wire.sse import (
     SSEComment,
     SSEEvent,
     SSEParser,
+    simple_data,
 )
 from pytest_a2a.wire.transcript import Transcript
 
@@ -116,10 +117,7 @@ class EventStream:
         for item in self._parser.feed_wire(chunk, t):
             if isinstance(item, bytes):  # a simple event: every event of a burst
                 transcript.wire_event(t, item)
-                # its data (simple_data, inline): one space after "data:" and the line ends go
-                data = str(item[6 if item[5] == 32 else 5 : -4 if item[-2] == 13 else -2],
-                           "utf-8", "replace")
-                events.append(decode(item, data, t))
+                events.append(decode(item, simple_data(item), t))
             elif isinstance(item, SSEEvent):
                 transcript.item(item)
                 events.append(decode(item, item.data, item.t))

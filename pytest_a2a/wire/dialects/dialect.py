@@ -21,7 +21,6 @@ from pytest_a2a.wire.dialects.payloads import (
     Decoded,
     decode_stream_response,
     decode_task,
-    fill,
 )
 from pytest_a2a.wire.dialects.requests import (
     METHODS,
@@ -172,9 +171,7 @@ class Dialect:
                 return out
             if self.binding == "rest":
                 if "error" in payload and not any(k in payload for k in WRAPPERS):
-                    out.kind = "error"
-                    out.error = decode_rest_error(payload, None)
-                    return out
+                    return out.keep("error", decode_rest_error(payload, None))
                 return decode_stream_response(payload, out, prefer_kind=False)
             if "id" in payload:
                 rpc_id = payload["id"]
@@ -183,8 +180,7 @@ class Dialect:
                 out.has_rpc_id = True
             if "result" not in payload:
                 if "error" in payload:
-                    out.kind = "error"
-                    out.error = decode_rpc_error(payload["error"])
+                    out.keep("error", decode_rpc_error(payload["error"]))
                 else:
                     out.problems += ("JSON-RPC response has neither result nor error",)
                 return out
@@ -205,7 +201,7 @@ class Dialect:
                 if isinstance(result, dict) and "task" in result and "status" not in result:
                     out.problems += ("Task wrapped in {'task': ...}",)
                     result = result["task"]
-                fill(out, "task", decode_task(result))
+                out.keep("task", decode_task(result))
                 return out
             decode_stream_response(result, out, prefer_kind=not self.is_v1)
             return out

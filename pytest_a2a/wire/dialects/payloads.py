@@ -274,22 +274,8 @@ _WRAPPER_DECODERS: dict[str, _Decoder] = {
 }
 
 
-#: What a decoder fills: a unary call's record, or a stream's event.
+#: What a decoder fills (``keep``): a unary call's record, or a stream's event.
 Decoded = DecodedPayload | StreamEvent
-
-
-def fill(out: Decoded, kind: EventKind, obj: Any) -> Decoded:
-    """Put ``obj`` in the member of ``out`` that ``kind`` names."""
-    out.kind = kind
-    if kind == "task":
-        out.task = obj
-    elif kind == "message":
-        out.message = obj
-    elif kind == "status":
-        out.status_update = obj
-    elif kind == "artifact":
-        out.artifact_update = obj
-    return out
 
 
 def decode_stream_response(obj: Any, out: Decoded, prefer_kind: bool) -> Decoded:
@@ -307,7 +293,7 @@ def decode_stream_response(obj: Any, out: Decoded, prefer_kind: bool) -> Decoded
                     return out
             known = _WRAPPER_DECODERS.get(key)
             if known is not None:
-                return fill(out, known[0], known[1](value))
+                return out.keep(known[0], known[1](value))
     wrappers = [k for k in WRAPPERS if k in obj]
     kind = obj.get("kind")
     by_kind = isinstance(kind, str) and kind in _KIND_DECODERS
@@ -317,10 +303,10 @@ def decode_stream_response(obj: Any, out: Decoded, prefer_kind: bool) -> Decoded
                 out.keep(atoms[0], kept)
                 return out
         name, fn = _KIND_DECODERS[str(kind)]
-        return fill(out, name, fn(obj))
+        return out.keep(name, fn(obj))
     if len(wrappers) == 1:
         name, fn = _WRAPPER_DECODERS[wrappers[0]]
-        return fill(out, name, fn(obj[wrappers[0]]))
+        return out.keep(name, fn(obj[wrappers[0]]))
     if len(wrappers) > 1:
         out.kind = "invalid"
         out.problems += (f"StreamResponse carries {len(wrappers)} payloads: {wrappers}",)
@@ -341,4 +327,4 @@ def decode_stream_response(obj: Any, out: Decoded, prefer_kind: bool) -> Decoded
         return out
     out.problems += (f"no kind/wrapper member; shape looks like {guess}",)
     name, fn = _KIND_DECODERS[guess]
-    return fill(out, name, fn(obj))
+    return out.keep(name, fn(obj))
