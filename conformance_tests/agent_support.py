@@ -137,9 +137,13 @@ async def running_task(a2a: A2AContext, stream: EventStream) -> str:
 
     Not observable (never a pass) when the task ended before that: the long prompt was too
     short for this agent, or its events came only at the end (judged by
-    ordering.incremental-delivery, not here).
+    ordering.incremental-delivery, not here). Unsupported when the agent answered with one
+    Message (lawful, as for every task-stream judge: :func:`task_stream`).
     """
     first = await stream.events_until(lambda e: e.task_id)
+    if first is None and is_message_answer(stream.result()):  # lawful: no task to act on
+        a2a.unsupported("the agent answered the long prompt with one Message: there is no "
+                        "running task to act on")
     a2a.require(first is not None, expected="the long prompt's stream names its task",
                 actual=stream.result().describe(), stream=stream.result())
     assert first is not None and first.task_id is not None
@@ -158,7 +162,7 @@ async def poll_terminal(a2a: A2AContext, task_id: str, within: float) -> CallRes
     until = time.monotonic() + within
     last = await a2a.client.get_task(task_id)
     while last.state not in TERMINAL_STATES and time.monotonic() < until:
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.02)  # the polling interval (each poll is one cheap call)
         last = await a2a.client.get_task(task_id)
     return last
 

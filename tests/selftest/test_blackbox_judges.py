@@ -29,13 +29,18 @@ IDS = {"taskId": "t1", "contextId": "c1"}
 CHUNKS = ["Once ", "upon ", "a ", "time ", "a ", "river."]
 
 
-def _stream(results: list[dict[str, Any]]) -> StreamResult:
+def _event_stream(results: list[dict[str, Any]]) -> EventStream:
+    """A closed stream of these JSON-RPC results, as if read from a server."""
     s = EventStream(get_dialect(DIALECT), Budget(5.0), request_id="1")
     for result in results:
         body = json.dumps({"jsonrpc": "2.0", "id": "1", "result": result})
         s._ingest(f"data: {body}\n\n".encode())
     s._finish("closed")
-    return s.result()
+    return s
+
+
+def _stream(results: list[dict[str, Any]]) -> StreamResult:
+    return _event_stream(results).result()
 
 
 def _task(state: str, text: str | None = None) -> dict[str, Any]:
@@ -154,3 +159,17 @@ def test_get_task_agrees(stored: str, ok: bool) -> None:
     else:
         with pytest.raises(ConformanceFailure):
             _judge("closure.get-task-agrees", scenario)
+
+
+@pytest.mark.parametrize(("events", "outcome"), [
+    ([{"message": {"messageId": "m1", "role": "ROLE_AGENT", "parts": [{"text": "hi"}]}}],
+     "unsupported: the agent answered the long prompt with one Message"),
+    ([_task("TASK_STATE_SUBMITTED"), _status("TASK_STATE_COMPLETED")],
+     "unsupported: not observable this run: the task ended"),
+])
+def test_sessions_need_a_running_task(events: list[dict[str, Any]], outcome: str) -> None:
+    """A session acts on the long prompt's running task: an agent that answers with one
+    Message has none (unsupported, as for the stream judges), one whose task ended at once is
+    not observable; neither is a pass or a failure."""
+    with pytest.raises(pytest.skip.Exception, match=outcome):
+        asyncio.run(agent_support.running_task(_context("cancel.prompt"), _event_stream(events)))
