@@ -367,6 +367,6 @@ async def _settled(a2a: A2AContext, first: int, *, moved: float,
                 max(window) - min(window) < moved or (above is not None and min(window) > above)):
             return window
         if now >= stop:
-            return window or [samples[-1][1]]
+            return window  # never empty: ``samples`` keeps its newest sample
         await asyncio.sleep(SAMPLE_EVERY)  # the sampling interval, not a wait for a result
         samples.append((time.monotonic(), _rss(a2a)))

@@ -66,8 +66,6 @@ Outcome = StreamResult | BaseException
 _RUNS: SharedRuns[tuple[list[Outcome], float]] = SharedRuns(cap=TAPE_CAP)
 
 
-
-
 async def _load(a2a: A2AContext) -> tuple[list[Outcome], float]:
     """STREAMS concurrent streams of LOAD: (results in order, elapsed seconds); run once."""
 

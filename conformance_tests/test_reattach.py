@@ -16,13 +16,14 @@ from typing import Any
 
 import pytest
 
+from conformance_tests.agent_support import poll_terminal
 from conformance_tests.pacing import delay
 from pytest_a2a import script
 from pytest_a2a.judge import verifiers
 from pytest_a2a.judge.context import A2AContext
 from pytest_a2a.wire.gather import gather_bounded
 from pytest_a2a.wire.models import TERMINAL_STATES, Task
-from pytest_a2a.wire.results import CallResult, StreamResult
+from pytest_a2a.wire.results import StreamResult
 from pytest_a2a.wire.stream import EventStream
 from pytest_a2a.wire.transport import StreamCall
 
@@ -347,16 +348,6 @@ async def test_close_one_keeps_others(a2a: A2AContext) -> None:
                   actual=f"artifacts {nums}; {a2a.describe(r)}", stream=r)
 
 
-async def _poll_terminal(a2a: A2AContext, task_id: str) -> CallResult:
-    """GetTask until a terminal state or the budget's idle limit (bounded polling)."""
-    until = time.monotonic() + a2a.budget.idle
-    last = await a2a.client.get_task(task_id)
-    while last.state not in TERMINAL_STATES and time.monotonic() < until:
-        await asyncio.sleep(0.01)  # the polling interval (each poll is one cheap call)
-        last = await a2a.client.get_task(task_id)
-    return last
-
-
 async def _drop_after_first(a2a: A2AContext) -> None:
     # the task outlives the drop by many round trips (the server sees the drop within one)
     after = await delay(a2a, floor=0.1, rounds=10)
@@ -364,7 +355,7 @@ async def _drop_after_first(a2a: A2AContext) -> None:
                          {"artifact": {"id": "a1", "text": "done"}}, {"status": "completed"}])
     async with a2a.client.stream(text) as orig:
         task_id = await a2a.live_task_id(orig)
-    last = await _poll_terminal(a2a, task_id)
+    last = await poll_terminal(a2a, task_id, a2a.budget.idle)
     a2a.verify(verifiers.task_state(
         last, TERMINAL_STATES - {"canceled"},
         f"a terminal, non-canceled state within {a2a.budget.idle:.1f}s after the client "

@@ -3,6 +3,7 @@ that judges it, as if it had made the calls (recordings, root-cause tally)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -149,6 +150,35 @@ def test_an_exchange_still_open_when_the_tape_stops_ends_on_replay() -> None:
     assert later.events[2:] == [(1, "chunk", 0.2, b"a"),
                                 (1, "end", 0.2, observe.CUT_END,
                                  "still open when the tape stopped")]
+
+
+def test_detached_tapes_keep_each_task_s_exchanges_and_show_nobody() -> None:
+    """Runs performed ahead, side by side (agent_sessions): each task's exchanges go to its own
+    tape, interleaved as they are, and the test running meanwhile is shown none of them."""
+    live = Log()
+    observe.install(live)
+
+    async def run(name: bytes, turns: int) -> observe.Tape:
+        with observe.detached_tape() as tape:
+            for _ in range(turns):
+                _exchange(chunks=(name,))
+                await asyncio.sleep(0)  # the other task's exchange comes in between
+        return tape
+
+    async def both() -> list[observe.Tape]:
+        return list(await asyncio.gather(run(b"one", 3), run(b"two", 2)))
+
+    one, two = asyncio.run(both())
+    assert live.events == []  # nothing reached the running test's observer
+    assert one.closed and two.closed
+    for tape, name, turns in ((one, b"one", 3), (two, b"two", 2)):
+        shown = Log()
+        observe.install(shown)
+        observe.replay(tape)
+        assert _chunks(shown) == [name] * turns
+    observe.install(live)
+    _exchange()  # after the blocks: to the installed observer again
+    assert [e[1] for e in live.events] == ["start", "response", "chunk", "chunk", "end"]
 
 
 # -- against the reference server: a replayed recording holds what a live one holds ---------
