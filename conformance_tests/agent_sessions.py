@@ -14,7 +14,10 @@ prompt's plain answer (``agent_support.answer``) is read beside them from then o
 two stages, so an agent that runs tasks one after another (fasta2a does) shows it with one task
 waiting: the batch is abandoned, its streams read to their end (nothing is left queued at the
 agent), and each test performs its session alone, live. A session that missed a precondition
-in the batch is not kept either: its test performs it, and is judged on what it sees.
+in the batch is not kept either: its test performs it, and is judged on what it sees. Side by
+side the agent carries ten streams at once: a scenario that fails on a session (or the plain
+answer) read there is judged again on one performed alone
+(:func:`shared_runs.judged_alone_if_failing`), so a load bug is not blamed on it.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from conformance_tests import agent_support
+from conformance_tests import agent_support, shared_runs
 from conformance_tests.agent_support import poll_terminal, running_task
 from conformance_tests.shared_runs import SharedRuns
 from pytest_a2a.judge import requirements
@@ -165,8 +168,6 @@ CANCEL = _Kind("cancel", SharedRuns[CancelRun](), _cancel, (
 _KINDS: tuple[_Kind[Any], ...] = (REATTACH, DROP, CLOSE_ONE, CANCEL)
 #: target and dialect -> how their batch went (tried once: abandoned, sessions run alone)
 _TRIED: dict[Hashable, str] = {}
-#: (session, target and dialect) kept from a batch
-_AHEAD: set[tuple[str, Hashable]] = set()
 
 
 async def session(a2a: A2AContext, kind: _Kind[T]) -> T:
@@ -177,9 +178,14 @@ async def session(a2a: A2AContext, kind: _Kind[T]) -> T:
     key = (a2a.url, a2a.dialect)
     if key not in kind.runs and key not in _TRIED:
         _TRIED[key] = await _ahead(a2a, key)
+    if kind.runs.beside(key):
+        how = _TRIED.get(key, "")
+    elif shared_runs.alone():
+        how = "alone, in place of the one run beside the other sessions"
+    else:
+        how = f"alone{'; ' + _TRIED[key] if _TRIED.get(key) else ''}"
     value = await kind.runs.get(a2a, key, lambda: _perform(a2a, kind.act, _alone))
-    a2a.record("session", _TRIED.get(key, "") if (kind.name, key) in _AHEAD
-               else f"alone{'; ' + _TRIED[key] if _TRIED.get(key) else ''}")
+    a2a.record("session", how)
     return value
 
 
@@ -264,7 +270,6 @@ async def _ahead(a2a: A2AContext, key: Hashable) -> str:
             batch.abandon("a session did not get a running task")
             raise
         kind.runs.keep(key, value, tape)
-        _AHEAD.add((kind.name, key))
 
     text = a2a.needs_long_prompt()
     answer = agent_support.answer_key(a2a, text)

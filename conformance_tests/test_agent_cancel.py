@@ -18,6 +18,7 @@ import pytest
 from conformance_tests import agent_sessions
 from conformance_tests.agent_sessions import CancelRun
 from conformance_tests.agent_support import answer, not_observable, task_stream
+from conformance_tests.shared_runs import judged_alone_if_failing
 from pytest_a2a.judge import verifiers
 from pytest_a2a.judge.context import A2AContext
 
@@ -58,6 +59,7 @@ def _canceled_or_skip(a2a: A2AContext, run: CancelRun) -> None:
 
 
 @pytest.mark.a2a_requirement("cancel.prompt")
+@judged_alone_if_failing
 async def test_agent_cancel_prompt(a2a: A2AContext) -> None:
     """R17: cancel answers at once with the canceled Task, not when the answer is done."""
     a2a.needs_streaming()
@@ -75,6 +77,7 @@ async def test_agent_cancel_prompt(a2a: A2AContext) -> None:
 
 
 @pytest.mark.a2a_requirement("cancel.streams-notified")
+@judged_alone_if_failing
 async def test_agent_cancel_streams_notified(a2a: A2AContext) -> None:
     """R17/R5/R12: every stream open on the task receives its canceled status.
 
@@ -92,6 +95,7 @@ async def test_agent_cancel_streams_notified(a2a: A2AContext) -> None:
 
 
 @pytest.mark.a2a_requirement("cancel.get-agrees")
+@judged_alone_if_failing
 async def test_agent_cancel_get_agrees(a2a: A2AContext) -> None:
     """R17: right after cancel answered canceled, GetTask reports canceled too."""
     a2a.needs_streaming()
@@ -101,6 +105,7 @@ async def test_agent_cancel_get_agrees(a2a: A2AContext) -> None:
 
 
 @pytest.mark.a2a_requirement("errors.not-cancelable")
+@judged_alone_if_failing
 async def test_agent_not_cancelable(a2a: A2AContext) -> None:
     """R17: cancel of the prompt's completed task → -32002 (REST: 400), not the Task."""
     res = (await answer(a2a, "prompt")).res

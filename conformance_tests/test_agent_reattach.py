@@ -25,6 +25,7 @@ from conformance_tests.agent_support import (
     task_stream,
     upto_terminal,
 )
+from conformance_tests.shared_runs import judged_alone_if_failing
 from pytest_a2a.judge import verifiers
 from pytest_a2a.judge.context import A2AContext
 from pytest_a2a.wire.models import TERMINAL_STATES, Task
@@ -58,6 +59,7 @@ def _attached_or_skip(a2a: A2AContext, s: Session, res: StreamResult) -> None:
 
 
 @pytest.mark.a2a_requirement("reattach.snapshot-first")
+@judged_alone_if_failing
 async def test_agent_snapshot_first(a2a: A2AContext) -> None:
     """R10: the re-attached stream starts with the Task as it is now: its id, a live state,
     the artifacts announced so far."""
@@ -85,6 +87,7 @@ def _tail_at(whole: list[Key], tail: list[Key]) -> int | None:
 
 
 @pytest.mark.a2a_requirement("reattach.no-gaps")
+@judged_alone_if_failing
 async def test_agent_no_gaps(a2a: A2AContext) -> None:
     """R10/R4: after its snapshot the re-attached stream carries every later event of the
     original stream once, in order, to the terminal status; the snapshot ends where they
@@ -123,6 +126,7 @@ async def test_agent_no_gaps(a2a: A2AContext) -> None:
 
 
 @pytest.mark.a2a_requirement("reattach.subscribers-identical")
+@judged_alone_if_failing
 async def test_agent_subscribers_identical(a2a: A2AContext) -> None:
     """R12 (MAY): two concurrent re-attached streams get the same events after their
     snapshots (one may start an event later: its snapshot already holds it). Whether each
@@ -155,6 +159,7 @@ async def _completed_task(a2a: A2AContext) -> str:
 
 
 @pytest.mark.a2a_requirement("reattach.terminal-task")
+@judged_alone_if_failing
 async def test_agent_terminal_task(a2a: A2AContext) -> None:
     """R10: 1.0 re-attach to the prompt's completed task → -32004 (REST 400)."""
     res = await a2a.client.resubscribe_collect(await _completed_task(a2a))
@@ -162,6 +167,7 @@ async def test_agent_terminal_task(a2a: A2AContext) -> None:
 
 
 @pytest.mark.a2a_requirement("reattach.terminal-task-v03")
+@judged_alone_if_failing
 async def test_agent_terminal_task_v03(a2a: A2AContext) -> None:
     """R11 (INFO): what 0.3 answers to re-attaching to the prompt's completed task."""
     res = await a2a.client.resubscribe_collect(await _completed_task(a2a))
@@ -184,18 +190,21 @@ async def _drop(a2a: A2AContext) -> None:
 
 
 @pytest.mark.a2a_requirement("reattach.disconnect-keeps-task")
+@judged_alone_if_failing
 async def test_agent_disconnect_keeps_task(a2a: A2AContext) -> None:
     """R12: the long task's life does not depend on its stream (bug #19)."""
     await _drop(a2a)
 
 
 @pytest.mark.a2a_requirement("reattach.disconnect-keeps-task-v03")
+@judged_alone_if_failing
 async def test_agent_disconnect_keeps_task_v03(a2a: A2AContext) -> None:
     """R11: 0.3 has tasks/resubscribe for lost connections, so the task outlives one."""
     await _drop(a2a)
 
 
 @pytest.mark.a2a_requirement("reattach.close-one-keeps-others")
+@judged_alone_if_failing
 async def test_agent_close_one_keeps_others(a2a: A2AContext) -> None:
     """R12 (MAY): closing one re-attached stream leaves the original and another one whole."""
     run = await agent_sessions.session(a2a, agent_sessions.CLOSE_ONE)

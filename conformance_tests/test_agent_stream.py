@@ -18,6 +18,7 @@ from conformance_tests.agent_support import (
     prompts,
     task_stream,
 )
+from conformance_tests.shared_runs import judged_alone_if_failing
 from pytest_a2a.judge import stream_rules as rules
 from pytest_a2a.judge import verifiers
 from pytest_a2a.judge.context import A2AContext
@@ -35,6 +36,7 @@ def _observed(a2a: A2AContext, verdict: Verdict) -> Verdict:
 
 @pytest.mark.a2a_requirement("ordering.state-machine")
 @prompts()
+@judged_alone_if_failing
 async def test_agent_state_machine(a2a: A2AContext, which: Which) -> None:
     """S10 §4.1.3: the answer's states never move backwards, nothing but it after a terminal."""
     res = (await answer(a2a, which)).res
@@ -44,6 +46,7 @@ async def test_agent_state_machine(a2a: A2AContext, which: Which) -> None:
 
 @pytest.mark.a2a_requirement("ordering.single-terminal")
 @prompts()
+@judged_alone_if_failing
 async def test_agent_single_terminal(a2a: A2AContext, which: Which) -> None:
     """R5/R8: exactly one terminal status update (a final Task snapshot is not one)."""
     res = (await answer(a2a, which)).res
@@ -53,6 +56,7 @@ async def test_agent_single_terminal(a2a: A2AContext, which: Which) -> None:
 
 @pytest.mark.a2a_requirement("ordering.artifacts-before-terminal")
 @prompts()
+@judged_alone_if_failing
 async def test_agent_artifacts_before_terminal(a2a: A2AContext, which: Which) -> None:
     """R9: every artifact chunk and message of the answer arrives before its terminal status."""
     res = (await answer(a2a, which)).res
@@ -65,6 +69,7 @@ async def test_agent_artifacts_before_terminal(a2a: A2AContext, which: Which) ->
 
 @pytest.mark.a2a_requirement("artifacts.append-announced")
 @prompts()
+@judged_alone_if_failing
 async def test_agent_append_announced(a2a: A2AContext, which: Which) -> None:
     """R13: ``append: true`` only on an artifactId the stream announced before."""
     res = (await answer(a2a, which)).res
@@ -74,6 +79,7 @@ async def test_agent_append_announced(a2a: A2AContext, which: Which) -> None:
 
 @pytest.mark.a2a_requirement("artifacts.nothing-after-last-chunk")
 @prompts()
+@judged_alone_if_failing
 async def test_agent_nothing_after_last_chunk(a2a: A2AContext, which: Which) -> None:
     """R13: after ``lastChunk: true`` no further chunk of that artifact, to the stream's end."""
     res = (await answer(a2a, which)).res
@@ -83,6 +89,7 @@ async def test_agent_nothing_after_last_chunk(a2a: A2AContext, which: Which) -> 
 
 @pytest.mark.a2a_requirement("ordering.ids-consistent")
 @prompts("long")
+@judged_alone_if_failing
 async def test_agent_ids_consistent(a2a: A2AContext, which: Which) -> None:
     """R16 on the long answer (the short one: test_ordering's black-box scenario)."""
     res = (await answer(a2a, which)).res
@@ -92,6 +99,7 @@ async def test_agent_ids_consistent(a2a: A2AContext, which: Which) -> None:
 
 @pytest.mark.a2a_requirement("closure.get-task-agrees")
 @prompts()
+@judged_alone_if_failing
 async def test_agent_get_task_agrees(a2a: A2AContext, which: Which) -> None:
     """R5/R17: GetTask right after the stream ended reports the stream's terminal state."""
     ans = await answer(a2a, which)
@@ -103,6 +111,7 @@ async def test_agent_get_task_agrees(a2a: A2AContext, which: Which) -> None:
 
 @pytest.mark.a2a_requirement("artifacts.reassembly-matches-get")
 @prompts("long")
+@judged_alone_if_failing
 async def test_agent_reassembly_matches_get(a2a: A2AContext, which: Which) -> None:
     """R13 on the long answer: GetTask's artifacts equal the stream's chunks reassembled."""
     ans = await answer(a2a, which)
@@ -113,6 +122,7 @@ async def test_agent_reassembly_matches_get(a2a: A2AContext, which: Which) -> No
 
 @pytest.mark.a2a_requirement("ordering.rpc-id")
 @prompts("long")
+@judged_alone_if_failing
 async def test_agent_rpc_id(a2a: A2AContext, which: Which) -> None:
     """R1 on the long answer: every JSON-RPC event's id equals the request's."""
     res = (await answer(a2a, which)).res
@@ -123,6 +133,7 @@ async def test_agent_rpc_id(a2a: A2AContext, which: Which) -> None:
 
 @pytest.mark.a2a_requirement("framing.schema-valid")
 @prompts("long")
+@judged_alone_if_failing
 async def test_agent_schema_valid(a2a: A2AContext, which: Which) -> None:
     """R1/R14/R15 on the long answer: every event valid for the dialect's schema."""
     res = (await answer(a2a, which)).res
@@ -140,6 +151,7 @@ async def _task_first(a2a: A2AContext, which: Which) -> None:
 
 @pytest.mark.a2a_requirement("ordering.task-first")
 @prompts("long")
+@judged_alone_if_failing
 async def test_agent_task_first(a2a: A2AContext, which: Which) -> None:
     """R5 on the long answer (the short one: test_ordering's black-box scenario)."""
     await _task_first(a2a, which)
@@ -147,6 +159,7 @@ async def test_agent_task_first(a2a: A2AContext, which: Which) -> None:
 
 @pytest.mark.a2a_requirement("ordering.task-first-0.3")
 @prompts()
+@judged_alone_if_failing
 async def test_agent_task_first_v03(a2a: A2AContext, which: Which) -> None:
     """R6: a 0.3 task stream should open with the Task."""
     await _task_first(a2a, which)
@@ -154,6 +167,7 @@ async def test_agent_task_first_v03(a2a: A2AContext, which: Which) -> None:
 
 @pytest.mark.a2a_requirement("closure.final-flag")
 @prompts()
+@judged_alone_if_failing
 async def test_agent_final_flag(a2a: A2AContext, which: Which) -> None:
     """R8 (0.3): the terminal status update says ``final: true``."""
     res = (await answer(a2a, which)).res
@@ -163,6 +177,7 @@ async def test_agent_final_flag(a2a: A2AContext, which: Which) -> None:
 
 @pytest.mark.a2a_requirement("ordering.no-message-in-task")
 @prompts()
+@judged_alone_if_failing
 async def test_agent_no_message_in_task(a2a: A2AContext, which: Which) -> None:
     """R5 (1.0): a task stream carries agent messages in status.message, never as Messages."""
     res = (await answer(a2a, which)).res
@@ -172,6 +187,7 @@ async def test_agent_no_message_in_task(a2a: A2AContext, which: Which) -> None:
 
 @pytest.mark.a2a_requirement("closure.closes-after-terminal")
 @prompts("long")
+@judged_alone_if_failing
 async def test_agent_closes_after_terminal(a2a: A2AContext, which: Which) -> None:
     """R5/R8 on the long answer: the server closes the stream after the terminal status."""
     res = (await answer(a2a, which)).res
@@ -209,12 +225,14 @@ async def _incremental(a2a: A2AContext) -> None:
 
 
 @pytest.mark.a2a_requirement("ordering.incremental-delivery")
+@judged_alone_if_failing
 async def test_agent_incremental_delivery(a2a: A2AContext) -> None:
     """S10 §3.1.2: immediate feedback; the answer is not held until the task ends."""
     await _incremental(a2a)
 
 
 @pytest.mark.a2a_requirement("ordering.incremental-delivery-0.3")
+@judged_alone_if_failing
 async def test_agent_incremental_delivery_v03(a2a: A2AContext) -> None:
     """0.3 streams are real-time updates too (SHOULD)."""
     await _incremental(a2a)

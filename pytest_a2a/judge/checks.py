@@ -92,6 +92,11 @@ class Checker:
     def __init__(self, requirement: Requirement | None, dialect: str | None) -> None:
         self.requirement = requirement
         self.dialect = dialect
+        self.start_over()
+
+    def start_over(self) -> None:
+        """Forget every check, observation and transcript: the scenario judges again from
+        scratch (a shared run's failure judged again alone, ``conformance_tests.shared_runs``)."""
         #: observations for reports (``record``; JSON-able values), in insertion order
         self.observations: dict[str, object] = {}
         #: transcript excerpt of the most relevant stream (the failing one, else the last seen)
