@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from conformance_tests.agent_support import not_observable
 from pytest_a2a import script
 from pytest_a2a.judge.context import A2AContext
 from pytest_a2a.wire.client import A2AClient
@@ -301,7 +302,9 @@ async def test_memory_bounded(a2a: A2AContext) -> None:
     legitimately keeps the task's artifact (GetTask returns it); the sustained growth beyond that
     (the lowest of the last samples, so transient allocations do not count) is what it buffers
     for the reader, and more than half a second copy of the burst fails. RSS only grows when
-    freed memory cannot be reused, so a miss is possible, a false alarm is not. Sampling stops
+    freed memory cannot be reused, so a miss is possible, a false alarm is not; and a run
+    whose RSS does not even show the stored burst saw nothing (an earlier dialect's freed
+    backlog absorbed it): not observable, never a pass. Sampling stops
     as soon as the growth stands at eight times the burst: the verdict is certain by then."""
     a2a.needs_streaming()
     if a2a.server_pid is None:
@@ -332,6 +335,15 @@ async def test_memory_bounded(a2a: A2AContext) -> None:
     a2a.record("beyond_artifact_mib", round(excess / 2**20, 1))
     a2a.record("burst_mib", round(burst / 2**20, 1))
     a2a.record("in_process", a2a.in_process)
+    if growth < burst / 2:
+        # the burst itself is new memory the server keeps (GetTask returns it): RSS that does
+        # not show even half of it was filled from memory freed earlier (an earlier run's
+        # backlog), or the burst came after the window; either way this run cannot see what
+        # the server holds for the reader, and a small number here proves nothing
+        not_observable(a2a, f"server RSS grew {growth / 2**20:.1f} MiB, less than half the "
+                       f"{burst / 2**20:.0f} MiB burst it stores: memory freed earlier was "
+                       "reused (or the burst came after the measurement), so what it buffers "
+                       "for the slow reader cannot be seen this run")
     a2a.check(excess <= burst / 2,
               expected=f"while a reader lags a {burst / 2**20:.0f} MiB burst, server memory grows "
                        f"by the stored artifact plus less than {burst / 2**21:.0f} MiB",
