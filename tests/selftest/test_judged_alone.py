@@ -44,34 +44,39 @@ BROKEN = agent_support.Answer(_stream([*ORIGINAL[:3], MESSAGE, *ORIGINAL[3:]]), 
 _PROMPTS = itertools.count()
 
 
-def _judge_answer(beside: agent_support.Answer | None, alone: agent_support.Answer | None,
-                  monkeypatch: pytest.MonkeyPatch) -> tuple[A2AContext, list[str]]:
-    """Judge ordering.no-message-in-task with the prompt's answer kept as performed beside
-    others (``beside``) or alone (``alone`` only); a run performed alone on demand reads
-    ``alone``. Returns the context and the prompts read on demand."""
-    ctx = _context("ordering.no-message-in-task")
-    ctx.prompt = f"prompt {next(_PROMPTS)}"  # its own shared-run key
-    key = agent_support.answer_key(ctx, ctx.prompt)
-    if beside is not None:
-        agent_support.ANSWERS.keep(key, beside, observe.Tape(None))
-    elif alone is not None:
-        agent_support.ANSWERS.put(key, alone)
-    read: list[str] = []
+class _Judged:
+    """ordering.no-message-in-task judged on the prompt's answer ``kept`` as performed beside
+    others (``beside``) or alone; a run performed alone on demand reads ``on_demand`` (None: a
+    read fails the test). ``read`` lists the prompts read on demand."""
 
-    async def read_answer(a2a: A2AContext, text: str) -> agent_support.Answer:
-        read.append(text)
-        assert alone is not None, "read alone although the test asks for no run alone"
-        return alone
+    def __init__(self, kept: agent_support.Answer, *, beside: bool,
+                 on_demand: agent_support.Answer | None, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.ctx = _context("ordering.no-message-in-task")
+        self.ctx.prompt = f"prompt {next(_PROMPTS)}"  # its own shared-run key
+        key = agent_support.answer_key(self.ctx, self.ctx.prompt)
+        if beside:
+            agent_support.ANSWERS.keep(key, kept, observe.Tape(None))
+        else:
+            agent_support.ANSWERS.put(key, kept)
+        self.read: list[str] = []
 
-    monkeypatch.setattr(agent_support, "read_answer", read_answer)
-    asyncio.run(test_agent_stream.test_agent_no_message_in_task(ctx, "prompt"))
-    return ctx, read
+        async def read_answer(a2a: A2AContext, text: str) -> agent_support.Answer:
+            self.read.append(text)
+            assert on_demand is not None, "read alone although the test asks for no run alone"
+            return on_demand
+
+        monkeypatch.setattr(agent_support, "read_answer", read_answer)
+
+    def run(self) -> None:
+        asyncio.run(test_agent_stream.test_agent_no_message_in_task(self.ctx, "prompt"))
 
 
 def test_failure_beside_others_passing_alone_passes_and_says_so(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    ctx, read = _judge_answer(BROKEN, CLEAN, monkeypatch)
-    assert read == [ctx.prompt]
+    judged = _Judged(BROKEN, beside=True, on_demand=CLEAN, monkeypatch=monkeypatch)
+    judged.run()
+    ctx = judged.ctx
+    assert judged.read == [ctx.prompt]
     assert ctx.checks > 0
     seen = str(ctx.observations["beside_others"])
     assert seen.startswith("failed on runs performed beside others (expected ")
@@ -79,20 +84,26 @@ def test_failure_beside_others_passing_alone_passes_and_says_so(
 
 
 def test_failure_beside_others_repeating_alone_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    judged = _Judged(BROKEN, beside=True, on_demand=BROKEN, monkeypatch=monkeypatch)
     with pytest.raises(ConformanceFailure):
-        _judge_answer(BROKEN, BROKEN, monkeypatch)
+        judged.run()
+    assert judged.read == [judged.ctx.prompt]
+    assert "beside_others" in judged.ctx.observations
 
 
 def test_failure_alone_is_final(monkeypatch: pytest.MonkeyPatch) -> None:
-    ctx = None
+    """Judged once: nothing is read again (a read would return a clean answer and pass)."""
+    judged = _Judged(BROKEN, beside=False, on_demand=CLEAN, monkeypatch=monkeypatch)
     with pytest.raises(ConformanceFailure):
-        ctx, _ = _judge_answer(None, BROKEN, monkeypatch)
-    assert ctx is None  # raised on the first judging; the reader would have recorded a read
+        judged.run()
+    assert judged.read == [] and "beside_others" not in judged.ctx.observations
 
 
 def test_pass_beside_others_needs_no_run_alone(monkeypatch: pytest.MonkeyPatch) -> None:
-    ctx, read = _judge_answer(CLEAN, None, monkeypatch)
-    assert read == [] and "beside_others" not in ctx.observations and ctx.checks > 0
+    judged = _Judged(CLEAN, beside=True, on_demand=None, monkeypatch=monkeypatch)
+    judged.run()
+    assert judged.read == [] and "beside_others" not in judged.ctx.observations
+    assert judged.ctx.checks > 0
 
 
 @pytest.mark.parametrize("alone_ok", [True, False])
