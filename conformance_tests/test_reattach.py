@@ -134,10 +134,10 @@ async def test_snapshot_first(a2a: A2AContext) -> None:
 
 async def _after_its_end(a2a: A2AContext, res: StreamResult, task_id: str) -> bool:
     """The re-attach came after its task ended (a loaded machine read the original stream
-    late): answered with a terminal snapshot and nothing after it, or with an error, while
+    late): answered with a terminal snapshot and no chunk after it, or with an error, while
     GetTask shows the task ended. That says nothing about gaps; a longer task is tried."""
     snap = _snapshot(res)
-    ended = (snap.state in TERMINAL_STATES and len(res.events) == 1 if snap is not None
+    ended = (snap.state in TERMINAL_STATES and not _split(res)[1] if snap is not None
              else res.rpc_error is not None)
     if not ended:
         return False

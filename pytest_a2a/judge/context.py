@@ -135,7 +135,7 @@ class A2AContext(Checker):
         early): the same client, target and budget, but its own checks, observations and
         transcript, so nothing that work notes or raises lands on this test's verdict."""
         other = copy.copy(self)
-        Checker.__init__(other, self.requirement, self.dialect)
+        other.start_over()
         return other
 
     def new_client(self) -> A2AClient:
