@@ -26,6 +26,14 @@ def _assert_sound(run: SuiteRun) -> None:
     assert not run.broken, "scenarios errored (a suite bug):\n" + run.output[-6000:]
 
 
+def _obs(row: dict[str, object], key: str) -> float:
+    observations = row.get("observations")
+    assert isinstance(observations, dict), row
+    value = observations[key]
+    assert isinstance(value, int | float), row
+    return float(value)
+
+
 def test_ownership_table_is_complete() -> None:
     """Every MUST/SHOULD requirement is owned by a fault; every fault owns something real."""
     known = dict(registry.load())
@@ -55,6 +63,12 @@ def test_clean_server_passes_everything(tmp_path: Path) -> None:
     assert run.returncode == 0, run.output[-6000:]
     missing = set(registry.load()) - set(run.by_requirement)
     assert not missing, f"requirements absent from the report: {sorted(missing)}"
+    # memory-bounded passes only when RSS showed the burst the server stores (else it saw
+    # nothing: memory an earlier dialect freed absorbed the burst)
+    blind = [row["nodeid"] for row in run.rows
+             if row["requirement"] == "backpressure.memory-bounded" and row["outcome"] == "passed"
+             and _obs(row, "rss_growth_mib") < _obs(row, "burst_mib") / 2]
+    assert not blind, f"memory-bounded passed without seeing the burst: {blind}"
 
 
 @pytest.mark.parametrize("variant", sorted(reference_server.VARIANTS))
